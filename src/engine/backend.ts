@@ -24,6 +24,9 @@ export async function useBackend(name: BackendName = 'wasm'): Promise<void> {
     registerConvGradientKernels('wasm');
     kernelsRegistered = true;
   }
+  // Production mode skips debug checks and silences TensorFlow.js's advice to install
+  // tfjs-node, which is printed when the cpu backend starts in Node.
+  tf.enableProdMode();
   const ok = await tf.setBackend(name);
   if (!ok) {
     throw new UserError(`relpix: the ${name} backend failed to start; try --backend cpu`);

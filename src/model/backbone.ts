@@ -1,0 +1,120 @@
+/**
+ * The gated PixelCNN backbone (van den Oord et al. 2016, "Conditional Image Generation with
+ * PixelCNN Decoders"): a vertical and a horizontal stack with gated activations, a first layer
+ * of kernel 7, then `depth` layers of kernel 5, and skip connections into `skip` channels.
+ *
+ * Causality: the output at pixel (r, c) depends only on pixels before it in raster order, never
+ * on the pixel itself. The vertical stack at row r sees rows above r only; the horizontal stack
+ * at (r, c) sees row r left of c and the vertical stack's state.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from './config.js';
+import { causalConv, dense, gate, shiftDown, shiftRight } from './layers.js';
+import { getParameter, type ParameterFactory, type ParameterMap } from './parameters.js';
+
+/** Rows above and columns on each side that the first layer's vertical kernel covers. */
+const FIRST_ROWS = 3;
+const FIRST_HALF_WIDTH = 3;
+/** Rows and columns that later layers' kernels reach back: kernel 5 gives 3x5 and 1x3. */
+const LATER_ROWS = 3;
+const LATER_HALF_WIDTH = 2;
+
+/** Creates the backbone's parameters. */
+export function createBackboneParameters(factory: ParameterFactory, config: ModelConfig): void {
+  const { channels, depth, hidden, skip } = config;
+  for (let layer = 0; layer <= depth; layer++) {
+    const inChannels = layer === 0 ? channels : hidden;
+    const rows = layer === 0 ? FIRST_ROWS : LATER_ROWS;
+    const halfWidth = layer === 0 ? FIRST_HALF_WIDTH : LATER_HALF_WIDTH;
+    const p = `backbone/${layer}`;
+    factory.weight(`${p}/vertical`, [rows, 2 * halfWidth + 1, inChannels, 2 * hidden]);
+    factory.zeros(`${p}/vertical_bias`, [2 * hidden]);
+    factory.weight(`${p}/horizontal`, [1, halfWidth + 1, inChannels, 2 * hidden]);
+    factory.zeros(`${p}/horizontal_bias`, [2 * hidden]);
+    factory.weight(`${p}/link`, [2 * hidden, 2 * hidden]);
+    factory.weight(`${p}/residual`, [hidden, hidden]);
+    factory.zeros(`${p}/residual_bias`, [hidden]);
+    factory.weight(`${p}/skip`, [hidden, skip]);
+  }
+  factory.zeros('backbone/skip_bias', [skip]);
+  factory.weight('backbone/output', [skip, skip]);
+  factory.zeros('backbone/output_bias', [skip]);
+}
+
+/** State of the two stacks between layers, each [batch, height, width, hidden]. */
+interface Stacks {
+  vertical: tf.Tensor4D;
+  horizontal: tf.Tensor4D;
+}
+
+/**
+ * Runs layer `layer` on the stacks and returns the new stacks and the layer's gated output.
+ * Layer 0 reads the image twice: shifted down for the vertical stack (rows above only) and
+ * shifted right for the horizontal stack (pixels to the left only).
+ */
+function gatedLayer(
+  parameters: ParameterMap,
+  layer: number,
+  input: Stacks,
+): { stacks: Stacks; gated: tf.Tensor4D } {
+  const p = (name: string) => getParameter(parameters, `backbone/${layer}/${name}`);
+  const first = layer === 0;
+  const rows = first ? FIRST_ROWS : LATER_ROWS;
+  const halfWidth = first ? FIRST_HALF_WIDTH : LATER_HALF_WIDTH;
+
+  const verticalIn = first ? shiftDown(input.vertical) : input.vertical;
+  const verticalPre = causalConv(
+    verticalIn,
+    p('vertical') as tf.Tensor4D,
+    p('vertical_bias') as tf.Tensor1D,
+    rows - 1,
+    halfWidth,
+    halfWidth,
+  );
+
+  const horizontalIn = first ? shiftRight(input.horizontal) : input.horizontal;
+  const horizontalConv = causalConv(
+    horizontalIn,
+    p('horizontal') as tf.Tensor4D,
+    p('horizontal_bias') as tf.Tensor1D,
+    0,
+    halfWidth,
+    0,
+  );
+  const horizontalPre: tf.Tensor4D = tf.add(
+    horizontalConv,
+    dense(verticalPre, p('link') as tf.Tensor2D),
+  );
+
+  const gated = gate(horizontalPre);
+  const update = dense(gated, p('residual') as tf.Tensor2D, p('residual_bias') as tf.Tensor1D);
+  const horizontal = first ? update : (tf.add(input.horizontal, update) as tf.Tensor4D);
+  return { stacks: { vertical: gate(verticalPre as tf.Tensor4D), horizontal }, gated };
+}
+
+/**
+ * Computes the per-pixel state h_i [batch, height, width, skip] of the image `x`
+ * [batch, height, width, channels], scaled to -1..1. The state at pixel i depends on x_<i only.
+ */
+export function runBackbone(
+  parameters: ParameterMap,
+  config: ModelConfig,
+  x: tf.Tensor4D,
+): tf.Tensor4D {
+  let stacks: Stacks = { vertical: x, horizontal: x };
+  let skipSum: tf.Tensor4D | undefined;
+  for (let layer = 0; layer <= config.depth; layer++) {
+    const result = gatedLayer(parameters, layer, stacks);
+    stacks = result.stacks;
+    const skipWeight = getParameter<tf.Tensor2D>(parameters, `backbone/${layer}/skip`);
+    const skip = dense(result.gated, skipWeight);
+    skipSum = skipSum === undefined ? skip : (tf.add(skipSum, skip) as tf.Tensor4D);
+  }
+  const skipBias = getParameter<tf.Tensor1D>(parameters, 'backbone/skip_bias');
+  const hidden = tf.relu(tf.add(skipSum as tf.Tensor4D, skipBias)) as tf.Tensor4D;
+  return dense(
+    hidden,
+    getParameter<tf.Tensor2D>(parameters, 'backbone/output'),
+    getParameter<tf.Tensor1D>(parameters, 'backbone/output_bias'),
+  );
+}

@@ -1,0 +1,104 @@
+/**
+ * A relpix model: the configuration, its parameters, and the exact log-likelihood
+ * log p(x) = sum_i log p(x_i | x_<i) of whole images.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../errors.js';
+import { createBackboneParameters, runBackbone } from './backbone.js';
+import { validateModelConfig, type ModelConfig } from './config.js';
+import { createHeadParameters, oneHotSubPixels, subPixelStates } from './head.js';
+import { countParameters, ParameterFactory, type ParameterMap } from './parameters.js';
+import { absoluteLogProb, createAbsoluteParameters } from './predictors/absolute.js';
+
+export class PixelModel {
+  private constructor(
+    readonly config: ModelConfig,
+    readonly parameters: ParameterMap,
+  ) {}
+
+  /** Creates a model with parameters initialised from `seed`. */
+  static create(config: ModelConfig, seed: number): PixelModel {
+    validateModelConfig(config);
+    const factory = new ParameterFactory(seed);
+    createBackboneParameters(factory, config);
+    createHeadParameters(factory, config);
+    createAbsoluteParameters(factory, config);
+    return new PixelModel({ ...config }, factory.parameters);
+  }
+
+  get parameterCount(): number {
+    return countParameters(this.parameters);
+  }
+
+  /** Scales integer sub-pixels `x` [batch, height, width, channels] to floats in -1..1. */
+  scaleInput(x: tf.Tensor4D): tf.Tensor4D {
+    const scale = 2 / (this.config.levels - 1);
+    return tf.sub(tf.mul(tf.cast(x, 'float32'), scale), 1) as tf.Tensor4D;
+  }
+
+  /** Computes pixel states h_i [batch, height, width, skip]; h_i depends on x_<i only. */
+  pixelStates(x: tf.Tensor4D): tf.Tensor4D {
+    return runBackbone(this.parameters, this.config, this.scaleInput(x));
+  }
+
+  /**
+   * Computes log p(x_{i,<k} | x_<i) [n] in nats for n pixels, from their states `h` [n, skip]
+   * and values `pixels` [n, channels] int32, where k = `channelCount` (all sub-pixels unless
+   * given). Values of sub-pixels at or after k are not read.
+   */
+  pixelLogProb(h: tf.Tensor2D, pixels: tf.Tensor2D, channelCount?: number): tf.Tensor1D {
+    const codes = oneHotSubPixels(pixels, this.config.levels);
+    const states = subPixelStates(this.parameters, this.config, h, codes);
+    return absoluteLogProb(this.parameters, this.config, states, codes, channelCount);
+  }
+
+  /** Computes log p(x) [batch] in nats for images `x` [batch, height, width, channels] int32. */
+  logProb(x: tf.Tensor4D): tf.Tensor1D {
+    return tf.tidy(() => {
+      const [batch, height, width, channels] = x.shape;
+      const h = this.pixelStates(x);
+      const flatStates = tf.reshape(h, [-1, this.config.skip]) as tf.Tensor2D;
+      const flatPixels = tf.reshape(x, [-1, channels]) as tf.Tensor2D;
+      const perPixel = this.pixelLogProb(flatStates, flatPixels);
+      return tf.sum(tf.reshape(perPixel, [batch, height * width]), 1) as tf.Tensor1D;
+    });
+  }
+
+  /** Returns the parameters by name, for saving. The tensors stay owned by the model. */
+  namedWeights(): tf.NamedTensorMap {
+    return Object.fromEntries(this.parameters.entries());
+  }
+
+  /** Copies saved values into the parameters, after checking that names and shapes match. */
+  assignWeights(weights: tf.NamedTensorMap, source: string): void {
+    for (const [name, variable] of this.parameters) {
+      const value = weights[name];
+      if (value === undefined) {
+        throw new UserError(
+          `relpix: ${source} has no weight ${name}: it was saved by a different model ` +
+            `configuration; train a new model or pass the matching configuration`,
+        );
+      }
+      if (JSON.stringify(value.shape) !== JSON.stringify(variable.shape)) {
+        throw new UserError(
+          `relpix: ${source} weight ${name} has shape [${value.shape}], this model expects ` +
+            `[${variable.shape}]: the checkpoint is from a different model configuration`,
+        );
+      }
+    }
+    for (const [name, variable] of this.parameters) {
+      variable.assign(weights[name]);
+    }
+  }
+
+  dispose(): void {
+    for (const variable of this.parameters.values()) {
+      variable.dispose();
+    }
+  }
+}
+
+/** Converts log-likelihoods in nats to bits per dimension for images of `dims` sub-pixels. */
+export function bitsPerDim(logProbNats: number, dims: number): number {
+  return -logProbNats / (dims * Math.LN2);
+}

@@ -1,0 +1,102 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs';
+import { useBackend } from '../../src/engine/backend.js';
+import { PixelModel } from '../../src/model/model.js';
+import type { ModelConfig } from '../../src/model/config.js';
+import { allImages, logSumExp } from './enumerate.js';
+
+const tiny = { depth: 2, hidden: 4, skip: 8 };
+
+function randomImage(config: ModelConfig, seed: number): Int32Array {
+  const values = new Int32Array(config.height * config.width * config.channels);
+  let state = seed;
+  for (let i = 0; i < values.length; i++) {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    values[i] = state % config.levels;
+  }
+  return values;
+}
+
+/** Computes log p(x_{i,<k} | x_<i) in nats for every pixel i and k = 1..channels: [pixels][k]. */
+function prefixLogProbs(model: PixelModel, image: Int32Array): number[][] {
+  const { height, width, channels, skip } = model.config;
+  return tf.tidy(() => {
+    const x = tf.tensor4d(image, [1, height, width, channels], 'int32');
+    const h = tf.reshape(model.pixelStates(x), [-1, skip]) as tf.Tensor2D;
+    const pixels = tf.reshape(x, [-1, channels]) as tf.Tensor2D;
+    const perCount: Float32Array[] = [];
+    for (let k = 1; k <= channels; k++) {
+      perCount.push(model.pixelLogProb(h, pixels, k).dataSync() as Float32Array);
+    }
+    return Array.from({ length: height * width }, (_, i) => perCount.map((values) => values[i]));
+  });
+}
+
+test('model is causal over pixels and sub-pixels', async () => {
+  await useBackend('wasm');
+  const config: ModelConfig = { height: 4, width: 5, channels: 3, levels: 8, ...tiny };
+  const model = PixelModel.create(config, 3);
+  const base = randomImage(config, 11);
+  const before = prefixLogProbs(model, base);
+  const dims = base.length;
+  for (let d = 0; d < dims; d++) {
+    const changed = base.slice();
+    changed[d] = (changed[d] + 3) % config.levels;
+    const after = prefixLogProbs(model, changed);
+    const changedPixel = Math.floor(d / config.channels);
+    const changedChannel = d % config.channels;
+    for (let i = 0; i < before.length; i++) {
+      for (let k = 1; k <= config.channels; k++) {
+        // Sub-pixel d is read only by later pixels and by prefixes that include it.
+        const mayChange = i > changedPixel || (i === changedPixel && k > changedChannel);
+        if (!mayChange) {
+          assert.equal(after[i][k - 1], before[i][k - 1], `pixel ${i} prefix ${k} after change ${d}`);
+        }
+      }
+    }
+  }
+  const later = base.slice();
+  later[0] = (later[0] + 1) % config.levels;
+  const after = prefixLogProbs(model, later);
+  assert.notEqual(after[dims / config.channels - 1][2], before[dims / config.channels - 1][2]);
+  model.dispose();
+});
+
+const normalisationCases: Array<[string, ModelConfig]> = [
+  ['1x2 RGB at 4 levels', { height: 1, width: 2, channels: 3, levels: 4, ...tiny }],
+  ['2x2 grey at 4 levels', { height: 2, width: 2, channels: 1, levels: 4, ...tiny }],
+  ['2x2 two channels at 2 levels', { height: 2, width: 2, channels: 2, levels: 2, ...tiny }],
+];
+
+for (const [name, config] of normalisationCases) {
+  test(`absolute model sums to 1 over all images: ${name}`, async () => {
+    await useBackend('wasm');
+    const model = PixelModel.create(config, 5);
+    const images = allImages(config.height, config.width, config.channels, config.levels);
+    const logProbs = model.logProb(images).dataSync();
+    assert.ok(Math.abs(logSumExp(logProbs)) < 1e-4, `log total probability ${logSumExp(logProbs)}`);
+    images.dispose();
+    model.dispose();
+  });
+}
+
+test('log-likelihood training step leaks no tensors', async () => {
+  await useBackend('wasm');
+  const config: ModelConfig = { height: 4, width: 4, channels: 3, levels: 256, ...tiny };
+  const model = PixelModel.create(config, 1);
+  const x = tf.tensor4d(randomImage(config, 2), [1, 4, 4, 3], 'int32');
+  const optimizer = tf.train.adam(1e-3);
+  const step = (): void => {
+    const cost = optimizer.minimize(() => tf.neg(tf.mean(model.logProb(x))) as tf.Scalar, true);
+    cost?.dispose();
+  };
+  step();
+  const before = tf.memory().numTensors;
+  step();
+  step();
+  assert.equal(tf.memory().numTensors, before);
+  optimizer.dispose();
+  x.dispose();
+  model.dispose();
+});
