@@ -8,6 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UserError } from '../errors.js';
+import { registerFastWasmKernels } from './fast_kernels.js';
 import { registerConvGradientKernels } from './kernels.js';
 
 export const BACKEND_NAMES = ['wasm', 'cpu', 'tensorflow'] as const;
@@ -22,6 +23,7 @@ export async function useBackend(name: BackendName = 'wasm'): Promise<void> {
   }
   if (name === 'wasm' && !kernelsRegistered) {
     registerConvGradientKernels('wasm');
+    registerFastWasmKernels();
     kernelsRegistered = true;
   }
   // Production mode skips debug checks and silences TensorFlow.js's advice to install

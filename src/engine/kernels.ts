@@ -162,12 +162,46 @@ export function makeConv2DBackpropInput(backendName: string, fallback?: KernelFu
 }
 
 /**
- * Registers the two gradient kernels for `backendName`, replacing what it ships.
- * The shipped `Conv2DBackpropInput`, if any, stays as the fallback for strided convolutions.
+ * Wraps the shipped `BatchMatMul` so that a transposed operand is transposed explicitly first.
+ * The wasm backend's product with transposeA or transposeB set runs about 10x slower than a
+ * transpose followed by a plain product (measured on [4096, 512] x [4096, 128]), and the
+ * gradients of every matrix product use those flags.
+ */
+export function makeBatchMatMul(backendName: string, shipped: KernelFunc): KernelFunc {
+  return ({ inputs, backend, attrs = {} }) => {
+    const { a, b } = inputs as { a: TensorInfo; b: TensorInfo };
+    if (!attrs.transposeA && !attrs.transposeB) {
+      return shipped({ inputs, backend, attrs });
+    }
+    const owned: TensorInfo[] = [];
+    const plain = (x: TensorInfo, transposed: unknown): TensorInfo => {
+      if (!transposed) return x;
+      const perm = x.shape.map((_, axis) => axis);
+      const rank = perm.length;
+      [perm[rank - 2], perm[rank - 1]] = [perm[rank - 1], perm[rank - 2]];
+      const result = transpose(backendName, backend as Backend, x, perm);
+      owned.push(result);
+      return result;
+    };
+    const product = shipped({
+      inputs: { a: plain(a, attrs.transposeA), b: plain(b, attrs.transposeB) },
+      backend,
+      attrs: { ...attrs, transposeA: false, transposeB: false },
+    });
+    for (const info of owned) (backend as Backend).disposeData(info.dataId);
+    return product;
+  };
+}
+
+/**
+ * Registers the two convolution gradient kernels and the matrix product wrapper for
+ * `backendName`, replacing what it ships. The shipped `Conv2DBackpropInput`, if any, stays as
+ * the fallback for strided convolutions.
  */
 export function registerConvGradientKernels(backendName: string): void {
   const shippedInput = tf.getKernel('Conv2DBackpropInput', backendName)?.kernelFunc;
   const shippedFilter = tf.getKernel('Conv2DBackpropFilter', backendName)?.kernelFunc;
+  const shippedMatMul = tf.getKernel('BatchMatMul', backendName);
   const configs: KernelConfig[] = [
     {
       kernelName: 'Conv2DBackpropFilter',
@@ -180,6 +214,14 @@ export function registerConvGradientKernels(backendName: string): void {
       kernelFunc: makeConv2DBackpropInput(backendName, shippedInput),
     },
   ];
+  if (shippedMatMul !== undefined) {
+    // The shipped setup function binds the WebAssembly entry point that the shipped kernel
+    // calls, so it is kept.
+    configs.push({
+      ...shippedMatMul,
+      kernelFunc: makeBatchMatMul(backendName, shippedMatMul.kernelFunc),
+    });
+  }
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, backendName) !== undefined) {
       tf.unregisterKernel(config.kernelName, backendName);

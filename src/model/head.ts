@@ -1,48 +1,53 @@
 /**
  * The channel-autoregressive output head: per-sub-pixel states h_{i,c} computed from the pixel
- * state h_i and an embedding of the sub-pixels x_{i,<c} of the same pixel.
+ * state h_i and embeddings of the sub-pixels x_{i,<c} of the same pixel.
  *
- * h_{i,0} = relu(h_i) sees no sub-pixel of pixel i; h_{i,c} = relu(h_i + E_c onehot(x_{i,<c})).
+ * h_{i,0} = relu(h_i) sees no sub-pixel of pixel i;
+ * h_{i,c} = relu(h_i + sum over c' < c of E_{c,c'}[x_{i,c'}]), with E_{c,c'} a table [levels, skip].
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
 import { getParameter, type ParameterFactory, type ParameterMap } from './parameters.js';
 
-/** Creates the head's embeddings: E_c maps the c earlier sub-pixels (one-hot) to `skip` units. */
+/** Creates the embedding tables E_{c,c'} [levels, skip] for every c' < c. */
 export function createHeadParameters(factory: ParameterFactory, config: ModelConfig): void {
   for (let c = 1; c < config.channels; c++) {
-    // A one-hot input has fan-in 1 per earlier sub-pixel, so the gain keeps unit scale.
-    factory.weight(`head/embedding_${c}`, [c * config.levels, config.skip], Math.sqrt(config.levels));
+    for (let earlier = 0; earlier < c; earlier++) {
+      // A table row has fan-in 1, so gain sqrt(levels) gives the rows unit variance.
+      factory.weight(
+        `head/embedding_${c}_${earlier}`,
+        [config.levels, config.skip],
+        Math.sqrt(config.levels),
+      );
+    }
   }
 }
 
-/**
- * One-hot codes of the sub-pixels: `x` [n, channels] int32 gives [n, channels * levels] float.
- */
-export function oneHotSubPixels(x: tf.Tensor2D, levels: number): tf.Tensor2D {
-  const [n, channels] = x.shape;
-  // The wasm backend's OneHot kernel writes int32 bits into a float32 output (TensorFlow.js
-  // 4.22), so the codes are made as int32 and cast.
-  const codes = tf.cast(tf.oneHot(tf.reshape(x, [-1]) as tf.Tensor1D, levels), 'float32');
-  return tf.reshape(codes, [n, channels * levels]);
+/** Splits pixel values [n, channels] int32 into one [n] int32 vector per sub-pixel. */
+export function subPixelColumns(pixels: tf.Tensor2D): tf.Tensor1D[] {
+  const channels = pixels.shape[1];
+  return tf.split(pixels, channels, 1).map((column) => tf.reshape(column, [-1]) as tf.Tensor1D);
 }
 
 /**
  * Computes the sub-pixel states h_{i,c}, each [n, skip], from pixel states `h` [n, skip] and the
- * one-hot pixel values `codes` [n, channels * levels] (only the codes of channels < c are read
- * for state c, so `codes` may hold anything at and after the sub-pixel being predicted).
+ * sub-pixel values `columns` (one [n] int32 vector per channel). State c reads columns < c only,
+ * so the columns may hold anything at and after the sub-pixel being predicted.
  */
 export function subPixelStates(
   parameters: ParameterMap,
   config: ModelConfig,
   h: tf.Tensor2D,
-  codes: tf.Tensor2D,
+  columns: tf.Tensor1D[],
 ): tf.Tensor2D[] {
   const states: tf.Tensor2D[] = [tf.relu(h)];
   for (let c = 1; c < config.channels; c++) {
-    const earlier = tf.slice(codes, [0, 0], [-1, c * config.levels]);
-    const embedding = getParameter<tf.Tensor2D>(parameters, `head/embedding_${c}`);
-    states.push(tf.relu(tf.add(h, tf.matMul(earlier, embedding))) as tf.Tensor2D);
+    let sum: tf.Tensor2D = h;
+    for (let earlier = 0; earlier < c; earlier++) {
+      const table = getParameter<tf.Tensor2D>(parameters, `head/embedding_${c}_${earlier}`);
+      sum = tf.add(sum, tf.gather(table, columns[earlier]));
+    }
+    states.push(tf.relu(sum));
   }
   return states;
 }

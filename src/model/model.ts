@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
 import { createBackboneParameters, runBackbone } from './backbone.js';
 import { validateModelConfig, type ModelConfig } from './config.js';
-import { createHeadParameters, oneHotSubPixels, subPixelStates } from './head.js';
+import { createHeadParameters, subPixelColumns, subPixelStates } from './head.js';
 import { countParameters, ParameterFactory, type ParameterMap } from './parameters.js';
 import { absoluteLogProb, createAbsoluteParameters } from './predictors/absolute.js';
 
@@ -47,9 +47,9 @@ export class PixelModel {
    * given). Values of sub-pixels at or after k are not read.
    */
   pixelLogProb(h: tf.Tensor2D, pixels: tf.Tensor2D, channelCount?: number): tf.Tensor1D {
-    const codes = oneHotSubPixels(pixels, this.config.levels);
-    const states = subPixelStates(this.parameters, this.config, h, codes);
-    return absoluteLogProb(this.parameters, this.config, states, codes, channelCount);
+    const columns = subPixelColumns(pixels);
+    const states = subPixelStates(this.parameters, this.config, h, columns);
+    return absoluteLogProb(this.parameters, this.config, states, columns, channelCount);
   }
 
   /** Computes log p(x) [batch] in nats for images `x` [batch, height, width, channels] int32. */

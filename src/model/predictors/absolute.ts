@@ -25,23 +25,31 @@ export function absoluteLogits(
 }
 
 /**
+ * Picks entry `values[i]` of each row i of `table` [n, size], giving [n]. A gather on the
+ * flattened table, so that its gradient is a scatter rather than a dense one-hot product.
+ */
+export function pickPerRow(table: tf.Tensor2D, values: tf.Tensor1D): tf.Tensor1D {
+  const [n, size] = table.shape;
+  const rows = tf.range(0, n * size, size, 'int32');
+  return tf.gather(tf.reshape(table, [-1]), tf.add(rows, values)) as tf.Tensor1D;
+}
+
+/**
  * Computes log p_abs(x_{i,<k}) [n] in nats: the sum over sub-pixels c < k of the log-softmax of
  * the logits at the true value, with k = `channelCount` (default: all). `states` holds h_{i,c}
- * [n, skip] per c; `codes` is the one-hot image [n, channels * levels].
+ * [n, skip] per c; `columns` holds the sub-pixel values, one [n] int32 vector per channel.
  */
 export function absoluteLogProb(
   parameters: ParameterMap,
   config: ModelConfig,
   states: tf.Tensor2D[],
-  codes: tf.Tensor2D,
+  columns: tf.Tensor1D[],
   channelCount = config.channels,
 ): tf.Tensor1D {
-  let total: tf.Tensor1D | undefined;
+  let total: tf.Tensor1D = tf.zeros([columns[0].shape[0]]);
   for (let c = 0; c < channelCount; c++) {
     const logProbs = tf.logSoftmax(absoluteLogits(parameters, c, states[c]));
-    const target = tf.slice(codes, [0, c * config.levels], [-1, config.levels]);
-    const picked = tf.sum(tf.mul(logProbs, target), 1) as tf.Tensor1D;
-    total = total === undefined ? picked : (tf.add(total, picked) as tf.Tensor1D);
+    total = tf.add(total, pickPerRow(logProbs, columns[c]));
   }
-  return total ?? tf.zeros([codes.shape[0]]);
+  return total;
 }

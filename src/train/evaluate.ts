@@ -1,0 +1,60 @@
+/**
+ * Exact negative log-likelihood of held-out images in bits per dimension, with its standard
+ * error over images.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ImageSet } from '../data/image_set.js';
+import { bitsPerDim, type PixelModel } from '../model/model.js';
+import { gatherImages } from './batches.js';
+
+export interface Evaluation {
+  /** Mean over images of -log2 p(x) / (height * width * channels). */
+  bitsPerDim: number;
+  /** Standard error of that mean: the sample standard deviation over images / sqrt(n). */
+  standardError: number;
+  /** Number of images evaluated. */
+  images: number;
+  /** Bits/dim of each image, in the order of the set. */
+  perImage: Float64Array;
+}
+
+/** Summarises per-image bits/dim into a mean and its standard error. */
+export function summarise(perImage: Float64Array): Evaluation {
+  const n = perImage.length;
+  let sum = 0;
+  for (const value of perImage) sum += value;
+  const mean = sum / n;
+  let squares = 0;
+  for (const value of perImage) squares += (value - mean) ** 2;
+  const standardError = n > 1 ? Math.sqrt(squares / (n - 1) / n) : 0;
+  return { bitsPerDim: mean, standardError, images: n, perImage };
+}
+
+/**
+ * Evaluates `model` on the first `limit` images of `set` (all by default), `batchSize` at a
+ * time, calling `onBatch(done, total)` after each batch.
+ */
+export function evaluate(
+  model: PixelModel,
+  set: ImageSet,
+  batchSize: number,
+  limit = set.count,
+  onBatch?: (done: number, total: number) => void,
+): Evaluation {
+  const total = Math.min(limit, set.count);
+  const dims = set.height * set.width * set.channels;
+  const perImage = new Float64Array(total);
+  for (let start = 0; start < total; start += batchSize) {
+    const indices = Array.from({ length: Math.min(batchSize, total - start) }, (_, k) => start + k);
+    const values = gatherImages(set, indices);
+    const logProbs = tf.tidy(() => {
+      const x = tf.tensor4d(values, [indices.length, set.height, set.width, set.channels], 'int32');
+      return model.logProb(x).dataSync();
+    });
+    logProbs.forEach((logProb, k) => {
+      perImage[start + k] = bitsPerDim(logProb, dims);
+    });
+    onBatch?.(start + indices.length, total);
+  }
+  return summarise(perImage);
+}

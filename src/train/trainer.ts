@@ -1,0 +1,204 @@
+/**
+ * The training loop: deterministic batches, Adam with a learning-rate schedule, validation
+ * bits/dim at a set interval, JSON-lines metrics, atomic checkpoints and exact resume.
+ */
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { formatDuration, type Progress } from '../cli/progress.js';
+import type { ImageSet } from '../data/image_set.js';
+import { UserError } from '../errors.js';
+import { loadCheckpoint, latestCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
+import { modelConfigDifferences } from '../model/config.js';
+import { PixelModel } from '../model/model.js';
+import { Adam } from './adam.js';
+import { batchIndices, gatherImages } from './batches.js';
+import { validateRunConfig, type RunConfig } from './config.js';
+import { evaluate, type Evaluation } from './evaluate.js';
+import { learningRateAt } from './schedule.js';
+import { trainStep } from './step.js';
+
+export interface TrainOptions {
+  config: RunConfig;
+  /** Run folder: metrics.jsonl and checkpoints/ are written here. */
+  outDir: string;
+  /** Continue from the latest checkpoint in `outDir`. */
+  resume: boolean;
+  train: ImageSet;
+  validation: ImageSet;
+  progress: Progress;
+}
+
+export interface TrainResult {
+  model: PixelModel;
+  /** Optimiser steps done, counting those before a resume. */
+  step: number;
+  /** Validation result at the last validation run, if any ran. */
+  validation?: Evaluation;
+  /** Why training ended. */
+  stoppedBy: 'steps' | 'time';
+  /** Folder of the last checkpoint written. */
+  checkpoint?: string;
+}
+
+/** State saved in state.json of each checkpoint, beside the weights. */
+interface TrainState {
+  config: RunConfig;
+  step: number;
+  elapsedSeconds: number;
+  /** Batches are a function of (seed, step), so these two numbers are the whole random state. */
+  random: { seed: number; step: number };
+  validation?: { step: number; bitsPerDim: number; standardError: number };
+}
+
+/** Appends JSON lines to metrics.jsonl in the run folder. */
+class MetricsLog {
+  constructor(private readonly path: string) {}
+  write(record: Record<string, unknown>): void {
+    appendFileSync(this.path, `${JSON.stringify({ time: new Date().toISOString(), ...record })}\n`);
+  }
+}
+
+async function restore(options: TrainOptions, model: PixelModel, adam: Adam): Promise<TrainState> {
+  const checkpoint = await loadCheckpoint(options.outDir);
+  try {
+    const state = checkpoint.state as unknown as TrainState;
+    const differences = modelConfigDifferences(state.config.model, options.config.model);
+    if (differences.length > 0) {
+      throw new UserError(
+        `relpix: checkpoint ${checkpoint.path} is from a different model (${differences.join(', ')}); ` +
+          `resume with the same model options, or choose a new --out folder`,
+      );
+    }
+    model.assignWeights(checkpoint.weights, checkpoint.path);
+    adam.restore(checkpoint.optimizer, state.step, checkpoint.path);
+    return state;
+  } finally {
+    tf.dispose(checkpoint.weights);
+    tf.dispose(checkpoint.optimizer);
+  }
+}
+
+function validationEvaluation(options: TrainOptions, model: PixelModel): Evaluation {
+  const { evalImages, batchSize } = options.config.train;
+  const limit = evalImages === 0 ? options.validation.count : evalImages;
+  return evaluate(model, options.validation, Math.max(batchSize, 32), limit);
+}
+
+/** Trains a model as `options.config` describes and returns it with the final step. */
+export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+  const { config, outDir, progress } = options;
+  validateRunConfig(config);
+  const { train: settings } = config;
+  mkdirSync(outDir, { recursive: true });
+  const metrics = new MetricsLog(join(outDir, 'metrics.jsonl'));
+
+  const model = PixelModel.create(config.model, settings.seed);
+  const adam = new Adam(model.parameters);
+  let step = 0;
+  let elapsedBefore = 0;
+  let validation: Evaluation | undefined;
+  if (options.resume) {
+    if (latestCheckpoint(outDir) === undefined) {
+      throw new UserError(
+        `relpix: --resume found no checkpoint in ${outDir}; start without --resume or pass the run's --out folder`,
+      );
+    }
+    const state = await restore(options, model, adam);
+    step = state.step;
+    elapsedBefore = state.elapsedSeconds;
+    progress.log(`resumed from step ${step} (${outDir})`);
+  }
+
+  let lastCheckpoint: string | undefined;
+  const save = async (): Promise<void> => {
+    const state: TrainState = {
+      config,
+      step,
+      elapsedSeconds: elapsedBefore + (performance.now() - started) / 1000,
+      random: { seed: settings.seed, step },
+      ...(validation && {
+        validation: {
+          step,
+          bitsPerDim: validation.bitsPerDim,
+          standardError: validation.standardError,
+        },
+      }),
+    };
+    lastCheckpoint = await saveCheckpoint(outDir, step, {
+      weights: model.namedWeights(),
+      optimizer: adam.namedState(),
+      state: state as unknown as Record<string, unknown>,
+    });
+  };
+
+  const schedule = { ...settings, totalSteps: settings.steps };
+  const started = performance.now();
+  const deadline = settings.minutes > 0 ? started + settings.minutes * 60_000 : Infinity;
+  const firstStep = step;
+  let stoppedBy: TrainResult['stoppedBy'] = 'steps';
+  progress.start(settings.steps, step, 'train');
+  while (step < settings.steps) {
+    if (performance.now() > deadline) {
+      stoppedBy = 'time';
+      break;
+    }
+    const indices = batchIndices(options.train.count, settings.batchSize, settings.seed, step);
+    const learningRate = learningRateAt(schedule, step);
+    const loss = trainStep(model, adam, gatherImages(options.train, indices), learningRate);
+    if (!Number.isFinite(loss)) {
+      progress.stop();
+      const kept = lastCheckpoint ?? latestCheckpoint(outDir) ?? 'none (no checkpoint was written yet)';
+      metrics.write({ type: 'error', step, loss: String(loss) });
+      throw new UserError(
+        `relpix: training loss became ${loss} at step ${step + 1}; stopped without saving. ` +
+          `Last good checkpoint: ${kept}. Lower --lr (now ${settings.learningRate}) and ` +
+          `resume with --resume, or start again`,
+      );
+    }
+    step++;
+
+    const seconds = (performance.now() - started) / 1000;
+    const done = step - firstStep;
+    const imagesPerSecond = (done * settings.batchSize) / seconds;
+    const msPerStep = (1000 * seconds) / done;
+    const remaining = ((settings.steps - step) * msPerStep) / 1000;
+    metrics.write({ type: 'train', step, bitsPerDim: loss, learningRate, msPerStep, imagesPerSecond });
+    progress.update(step, {
+      'bits/dim': loss.toFixed(3),
+      'img/s': imagesPerSecond.toFixed(1),
+      'ms/step': msPerStep.toFixed(0),
+      elapsed: formatDuration(elapsedBefore + seconds),
+      left: formatDuration(Math.min(remaining, (deadline - performance.now()) / 1000)),
+    });
+
+    if (settings.evalEvery > 0 && step % settings.evalEvery === 0 && step < settings.steps) {
+      validation = validationEvaluation(options, model);
+      metrics.write({ type: 'validation', step, ...summaryOf(validation) });
+      progress.log(
+        `step ${step}: validation ${validation.bitsPerDim.toFixed(4)} ± ` +
+          `${validation.standardError.toFixed(4)} bits/dim (${validation.images} images)`,
+      );
+    }
+    if (settings.checkpointEvery > 0 && step % settings.checkpointEvery === 0) {
+      await save();
+    }
+  }
+  progress.stop();
+
+  validation = validationEvaluation(options, model);
+  metrics.write({ type: 'validation', step, ...summaryOf(validation) });
+  if (step > firstStep || lastCheckpoint === undefined) {
+    await save();
+  }
+  adam.dispose();
+  return { model, step, validation, stoppedBy, checkpoint: lastCheckpoint };
+}
+
+export function summaryOf(evaluation: Evaluation): Record<string, number> {
+  return {
+    bitsPerDim: evaluation.bitsPerDim,
+    standardError: evaluation.standardError,
+    images: evaluation.images,
+  };
+}
