@@ -1,8 +1,8 @@
 /**
  * Replacements for wasm kernels that dominate a training step of TensorFlow.js 4.22:
  * `Identity` copies its input (it can share it), `Sum` over leading axes transposes the whole
- * tensor first (a matrix product with a row of ones does the same work without the copy), and
- * `UnsortedSegmentSum`, which the gradient of `gather` needs, is missing.
+ * tensor first, `GatherV2` copies element by element, and `UnsortedSegmentSum`, which the
+ * gradient of `gather` needs, is missing. The replacements are plain loops over the wasm heap.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs';
@@ -23,35 +23,72 @@ const identity: KernelFunc = ({ inputs, backend }) => {
 };
 
 /**
- * Returns a kernel that sums float32 tensors over leading axes 0..k-1 as ones [1, n] x
- * x [n, rest] with the shipped `BatchMatMul`, and passes every other reduction to `shipped`.
+ * Returns a kernel that sums float32 tensors over leading axes 0..k-1 (the bias gradients) with
+ * a row-by-row loop, and passes every other reduction to `shipped`. The shipped kernel
+ * transposes such inputs first, and a ones-vector product runs at under 1 GB/s.
  */
 function makeSum(shipped: KernelFunc): KernelFunc {
   return (args) => {
     const { inputs, backend, attrs = {} } = args;
     const { x } = inputs as { x: TensorInfo };
     const rank = x.shape.length;
-    const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+    const axes = tf.util
+      .parseAxisParam(attrs.axis as number | number[], x.shape)
+      .sort((a, b) => a - b);
     const leading = axes.every((axis, k) => axis === k) && axes.length < rank;
     if (!leading || x.dtype !== 'float32' || axes.length === 0) {
       return shipped(args);
     }
     const wasm = backend as WasmBackend;
-    const n = x.shape.slice(0, axes.length).reduce((a, b) => a * b, 1);
     const rest = x.shape.slice(axes.length);
-    const restSize = rest.reduce((a, b) => a * b, 1);
-    const ones = wasm.makeOutput([1, 1, n], 'float32');
-    wasm.typedArrayFromHeap(ones).fill(1);
-    const matrix: TensorInfo = { dataId: x.dataId, shape: [1, n, restSize], dtype: 'float32' };
-    const matMul = tf.getKernel('BatchMatMul', 'wasm') as KernelConfig;
-    const product = matMul.kernelFunc({
-      inputs: { a: ones, b: matrix },
-      backend,
-      attrs: { transposeA: false, transposeB: false },
-    }) as TensorInfo;
-    wasm.disposeData(ones.dataId);
+    const rowSize = rest.reduce((a, b) => a * b, 1);
+    const values = wasm.typedArrayFromHeap(x);
+    const rows = values.length / rowSize;
+    const totals = new Float64Array(rowSize);
+    for (let row = 0; row < rows; row++) {
+      const offset = row * rowSize;
+      for (let k = 0; k < rowSize; k++) totals[k] += values[offset + k];
+    }
     const keptShape = attrs.keepDims ? [...axes.map(() => 1), ...rest] : rest;
-    return { dataId: product.dataId, shape: keptShape, dtype: 'float32' };
+    const out = wasm.makeOutput(keptShape, 'float32');
+    wasm.typedArrayFromHeap(out).set(totals);
+    return out;
+  };
+}
+
+/**
+ * Gathers rows of `x` [rows, ...rest] at `indices` (axis 0, no batch dimensions) by copying
+ * whole rows; other gathers go to `shipped`, which copies element by element.
+ */
+function makeGather(shipped: KernelFunc): KernelFunc {
+  return (args) => {
+    const { inputs, backend, attrs = {} } = args;
+    const { x, indices } = inputs as { x: TensorInfo; indices: TensorInfo };
+    const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+    if (axis !== 0 || (attrs.batchDims as number) > 0 || x.dtype === 'string') {
+      return shipped(args);
+    }
+    const wasm = backend as WasmBackend;
+    const rest = x.shape.slice(1);
+    const rowSize = rest.reduce((a, b) => a * b, 1);
+    const out = wasm.makeOutput([...indices.shape, ...rest], x.dtype);
+    const target = wasm.typedArrayFromHeap(out);
+    const source = wasm.typedArrayFromHeap(x);
+    const ids = wasm.typedArrayFromHeap(indices);
+    const rows = x.shape[0];
+    for (let i = 0; i < ids.length; i++) {
+      const row = ids[i];
+      if (row < 0 || row >= rows) {
+        wasm.disposeData(out.dataId);
+        throw new Error(`relpix: gather index ${row} is outside [0, ${rows})`);
+      }
+      if (rowSize === 1) {
+        target[i] = source[row];
+      } else {
+        target.set(source.subarray(row * rowSize, (row + 1) * rowSize), i * rowSize);
+      }
+    }
+    return out;
   };
 }
 
@@ -82,6 +119,7 @@ const unsortedSegmentSum: KernelFunc = ({ inputs, backend, attrs = {} }) => {
 /** Registers the replacements above for the wasm backend. */
 export function registerFastWasmKernels(): void {
   const shippedSum = tf.getKernel('Sum', 'wasm');
+  const shippedGather = tf.getKernel('GatherV2', 'wasm');
   const configs: KernelConfig[] = [
     { kernelName: 'Identity', backendName: 'wasm', kernelFunc: identity },
     { kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSum },
@@ -89,6 +127,9 @@ export function registerFastWasmKernels(): void {
   if (shippedSum !== undefined) {
     // The shipped setup function binds the WebAssembly entry point of the shipped kernel.
     configs.push({ ...shippedSum, kernelFunc: makeSum(shippedSum.kernelFunc) });
+  }
+  if (shippedGather !== undefined) {
+    configs.push({ ...shippedGather, kernelFunc: makeGather(shippedGather.kernelFunc) });
   }
   for (const config of configs) {
     if (tf.getKernel(config.kernelName, 'wasm') !== undefined) {

@@ -19,7 +19,10 @@ const FIRST_HALF_WIDTH = 3;
 const LATER_ROWS = 3;
 const LATER_HALF_WIDTH = 2;
 
-/** Creates the backbone's parameters. */
+/**
+ * Creates the backbone's parameters. Each gated convolution has separate kernels for its tanh
+ * half (`_a`) and its sigmoid half (`_b`), which saves splitting one output in two.
+ */
 export function createBackboneParameters(factory: ParameterFactory, config: ModelConfig): void {
   const { channels, depth, hidden, skip } = config;
   for (let layer = 0; layer <= depth; layer++) {
@@ -27,11 +30,13 @@ export function createBackboneParameters(factory: ParameterFactory, config: Mode
     const rows = layer === 0 ? FIRST_ROWS : LATER_ROWS;
     const halfWidth = layer === 0 ? FIRST_HALF_WIDTH : LATER_HALF_WIDTH;
     const p = `backbone/${layer}`;
-    factory.weight(`${p}/vertical`, [rows, 2 * halfWidth + 1, inChannels, 2 * hidden]);
-    factory.zeros(`${p}/vertical_bias`, [2 * hidden]);
-    factory.weight(`${p}/horizontal`, [1, halfWidth + 1, inChannels, 2 * hidden]);
-    factory.zeros(`${p}/horizontal_bias`, [2 * hidden]);
-    factory.weight(`${p}/link`, [2 * hidden, 2 * hidden]);
+    for (const half of ['a', 'b']) {
+      factory.weight(`${p}/vertical_${half}`, [rows, 2 * halfWidth + 1, inChannels, hidden]);
+      factory.zeros(`${p}/vertical_bias_${half}`, [hidden]);
+      factory.weight(`${p}/horizontal_${half}`, [1, halfWidth + 1, inChannels, hidden]);
+      factory.zeros(`${p}/horizontal_bias_${half}`, [hidden]);
+      factory.weight(`${p}/link_${half}`, [hidden, hidden]);
+    }
     factory.weight(`${p}/residual`, [hidden, hidden]);
     factory.zeros(`${p}/residual_bias`, [hidden]);
     factory.weight(`${p}/skip`, [hidden, skip]);
@@ -50,46 +55,49 @@ interface Stacks {
 /**
  * Runs layer `layer` on the stacks and returns the new stacks and the layer's gated output.
  * Layer 0 reads the image twice: shifted down for the vertical stack (rows above only) and
- * shifted right for the horizontal stack (pixels to the left only).
+ * shifted right for the horizontal stack (pixels to the left only). The vertical stack's gated
+ * output at (r, c) sees rows above r only, so the horizontal stack may add it at (r, c).
  */
 function gatedLayer(
   parameters: ParameterMap,
   layer: number,
   input: Stacks,
 ): { stacks: Stacks; gated: tf.Tensor4D } {
-  const p = (name: string) => getParameter(parameters, `backbone/${layer}/${name}`);
+  const p = <T extends tf.Tensor>(name: string) =>
+    getParameter<T>(parameters, `backbone/${layer}/${name}`);
   const first = layer === 0;
   const rows = first ? FIRST_ROWS : LATER_ROWS;
   const halfWidth = first ? FIRST_HALF_WIDTH : LATER_HALF_WIDTH;
-
   const verticalIn = first ? shiftDown(input.vertical) : input.vertical;
-  const verticalPre = causalConv(
-    verticalIn,
-    p('vertical') as tf.Tensor4D,
-    p('vertical_bias') as tf.Tensor1D,
-    rows - 1,
-    halfWidth,
-    halfWidth,
-  );
-
   const horizontalIn = first ? shiftRight(input.horizontal) : input.horizontal;
-  const horizontalConv = causalConv(
-    horizontalIn,
-    p('horizontal') as tf.Tensor4D,
-    p('horizontal_bias') as tf.Tensor1D,
-    0,
-    halfWidth,
-    0,
-  );
-  const horizontalPre: tf.Tensor4D = tf.add(
-    horizontalConv,
-    dense(verticalPre, p('link') as tf.Tensor2D),
-  );
 
-  const gated = gate(horizontalPre);
-  const update = dense(gated, p('residual') as tf.Tensor2D, p('residual_bias') as tf.Tensor1D);
+  const verticalHalf = (half: string) =>
+    causalConv(
+      verticalIn,
+      p(`vertical_${half}`),
+      p(`vertical_bias_${half}`),
+      rows - 1,
+      halfWidth,
+      halfWidth,
+    );
+  const vertical = gate(verticalHalf('a'), verticalHalf('b'));
+
+  const horizontalHalf = (half: string): tf.Tensor4D => {
+    const conv = causalConv(
+      horizontalIn,
+      p(`horizontal_${half}`),
+      p(`horizontal_bias_${half}`),
+      0,
+      halfWidth,
+      0,
+    );
+    return tf.add(conv, dense(vertical, p<tf.Tensor2D>(`link_${half}`)));
+  };
+  const gated = gate(horizontalHalf('a'), horizontalHalf('b'));
+
+  const update = dense(gated, p<tf.Tensor2D>('residual'), p<tf.Tensor1D>('residual_bias'));
   const horizontal = first ? update : (tf.add(input.horizontal, update) as tf.Tensor4D);
-  return { stacks: { vertical: gate(verticalPre as tf.Tensor4D), horizontal }, gated };
+  return { stacks: { vertical, horizontal }, gated };
 }
 
 /**

@@ -3,6 +3,11 @@
  * defaults and named presets that the command line starts from.
  */
 import { UserError } from '../errors.js';
+import {
+  DEFAULT_PREDICTORS,
+  validatePredictors,
+  type PredictorConfig,
+} from './predictors/config.js';
 
 export interface ModelConfig {
   /** Image height in pixels. */
@@ -19,6 +24,8 @@ export interface ModelConfig {
   hidden: number;
   /** Channels H2 of the skip connections, the output layer and the head. */
   skip: number;
+  /** The predictors that the latent mixture combines; any non-empty set. */
+  predictors: PredictorConfig[];
 }
 
 /** Backbone sizes by preset name: `cifar` is the paper's CIFAR-10 size, `small` fits 2 cores. */
@@ -35,6 +42,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   channels: 3,
   levels: 256,
   ...MODEL_PRESETS.small,
+  predictors: DEFAULT_PREDICTORS,
 };
 
 function checkInteger(name: string, value: number, min: number, max: number): void {
@@ -59,6 +67,7 @@ export function validateModelConfig(config: ModelConfig): void {
   checkInteger('depth', config.depth, 0, 100);
   checkInteger('hidden', config.hidden, 1, 4096);
   checkInteger('skip', config.skip, 1, 8192);
+  validatePredictors(config.predictors, config.levels);
 }
 
 /** Lists the fields in which two model configurations differ, as `name: a vs b`. */

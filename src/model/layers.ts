@@ -64,8 +64,7 @@ export function dense<T extends tf.Tensor>(x: T, weight: tf.Tensor2D, bias?: tf.
   return tf.reshape(y, [...x.shape.slice(0, -1), weight.shape[1]]) as T;
 }
 
-/** Splits the last axis of `x` [..., 2n] into halves a and b and returns tanh(a) * sigmoid(b). */
-export function gate<T extends tf.Tensor>(x: T): T {
-  const [a, b] = tf.split(x, 2, x.rank - 1);
+/** Returns the gated activation tanh(a) * sigmoid(b) of two tensors of one shape. */
+export function gate<T extends tf.Tensor>(a: T, b: T): T {
   return tf.mul(tf.tanh(a), tf.sigmoid(b)) as T;
 }

@@ -8,13 +8,23 @@ import { createBackboneParameters, runBackbone } from './backbone.js';
 import { validateModelConfig, type ModelConfig } from './config.js';
 import { createHeadParameters, subPixelColumns, subPixelStates } from './head.js';
 import { countParameters, ParameterFactory, type ParameterMap } from './parameters.js';
+import { createMixtureParameters, gateLogProbs, mixLogProbs } from './mixture.js';
 import { absoluteLogProb, createAbsoluteParameters } from './predictors/absolute.js';
+import { allPositions, type PixelContext } from './predictors/context.js';
+import { OutputRelative } from './predictors/output_relative.js';
 
 export class PixelModel {
+  /** The relative predictors, in the order of `config.predictors`, absent for `absolute`. */
+  readonly relative: (OutputRelative | undefined)[];
+
   private constructor(
     readonly config: ModelConfig,
     readonly parameters: ParameterMap,
-  ) {}
+  ) {
+    this.relative = config.predictors.map((predictor) =>
+      predictor.kind === 'output' ? new OutputRelative(config, predictor) : undefined,
+    );
+  }
 
   /** Creates a model with parameters initialised from `seed`. */
   static create(config: ModelConfig, seed: number): PixelModel {
@@ -22,8 +32,15 @@ export class PixelModel {
     const factory = new ParameterFactory(seed);
     createBackboneParameters(factory, config);
     createHeadParameters(factory, config);
-    createAbsoluteParameters(factory, config);
-    return new PixelModel({ ...config }, factory.parameters);
+    for (const predictor of config.predictors) {
+      if (predictor.kind === 'absolute') {
+        createAbsoluteParameters(factory, config);
+      } else {
+        new OutputRelative(config, predictor).createParameters(factory);
+      }
+    }
+    createMixtureParameters(factory, config);
+    return new PixelModel(structuredClone(config), factory.parameters);
   }
 
   get parameterCount(): number {
@@ -42,24 +59,55 @@ export class PixelModel {
   }
 
   /**
-   * Computes log p(x_{i,<k} | x_<i) [n] in nats for n pixels, from their states `h` [n, skip]
-   * and values `pixels` [n, channels] int32, where k = `channelCount` (all sub-pixels unless
-   * given). Values of sub-pixels at or after k are not read.
+   * Computes log p(x_{i,<k} | x_<i) [n] in nats for the pixels of `context`, where
+   * k = `channelCount` (all sub-pixels unless given): the mixture over the enabled predictors.
+   * Values of sub-pixels at or after k are not read.
    */
-  pixelLogProb(h: tf.Tensor2D, pixels: tf.Tensor2D, channelCount?: number): tf.Tensor1D {
-    const columns = subPixelColumns(pixels);
-    const states = subPixelStates(this.parameters, this.config, h, columns);
-    return absoluteLogProb(this.parameters, this.config, states, columns, channelCount);
+  contextLogProb(context: PixelContext, channelCount = this.config.channels): tf.Tensor1D {
+    const perPredictor = this.config.predictors.map((predictor, j) => {
+      const relative = this.relative[j];
+      if (relative !== undefined) {
+        return relative.logProb(this.parameters, context, channelCount);
+      }
+      const { subPixelStates: states, columns } = context;
+      return absoluteLogProb(this.parameters, this.config, states, columns, channelCount);
+    });
+    const gate = gateLogProbs(this.parameters, this.config, context.subPixelStates[0]);
+    return mixLogProbs(gate, perPredictor);
+  }
+
+  /** Builds the context of every pixel of the images `x` [batch, height, width, channels]. */
+  imageContext(x: tf.Tensor4D): PixelContext {
+    const [batch, height, width, channels] = x.shape;
+    const h = tf.reshape(this.pixelStates(x), [-1, this.config.skip]) as tf.Tensor2D;
+    const columns = subPixelColumns(tf.reshape(x, [-1, channels]) as tf.Tensor2D);
+    return {
+      height,
+      width,
+      channels,
+      levels: this.config.levels,
+      pixelStates: h,
+      subPixelStates: subPixelStates(this.parameters, this.config, h, columns),
+      sourceStates: h,
+      values: x.dataSync() as Int32Array,
+      positions: allPositions(batch, height * width),
+      columns,
+    };
+  }
+
+  /**
+   * Computes log p(x_{i,<k} | x_<i) [batch * height * width] in nats for every pixel of the
+   * images `x` [batch, height, width, channels] int32, with k = `channelCount` (default: all).
+   */
+  pixelLogProbs(x: tf.Tensor4D, channelCount = this.config.channels): tf.Tensor1D {
+    return tf.tidy(() => this.contextLogProb(this.imageContext(x), channelCount));
   }
 
   /** Computes log p(x) [batch] in nats for images `x` [batch, height, width, channels] int32. */
   logProb(x: tf.Tensor4D): tf.Tensor1D {
     return tf.tidy(() => {
-      const [batch, height, width, channels] = x.shape;
-      const h = this.pixelStates(x);
-      const flatStates = tf.reshape(h, [-1, this.config.skip]) as tf.Tensor2D;
-      const flatPixels = tf.reshape(x, [-1, channels]) as tf.Tensor2D;
-      const perPixel = this.pixelLogProb(flatStates, flatPixels);
+      const [batch, height, width] = x.shape;
+      const perPixel = this.contextLogProb(this.imageContext(x));
       return tf.sum(tf.reshape(perPixel, [batch, height * width]), 1) as tf.Tensor1D;
     });
   }

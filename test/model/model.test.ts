@@ -6,7 +6,7 @@ import { PixelModel } from '../../src/model/model.js';
 import type { ModelConfig } from '../../src/model/config.js';
 import { allImages, logSumExp } from './enumerate.js';
 
-const tiny = { depth: 2, hidden: 4, skip: 8 };
+const tiny = { depth: 2, hidden: 4, skip: 8, predictors: [{ kind: 'absolute' as const }] };
 
 function randomImage(config: ModelConfig, seed: number): Int32Array {
   const values = new Int32Array(config.height * config.width * config.channels);
@@ -20,14 +20,12 @@ function randomImage(config: ModelConfig, seed: number): Int32Array {
 
 /** Computes log p(x_{i,<k} | x_<i) in nats for every pixel i and k = 1..channels: [pixels][k]. */
 function prefixLogProbs(model: PixelModel, image: Int32Array): number[][] {
-  const { height, width, channels, skip } = model.config;
+  const { height, width, channels } = model.config;
   return tf.tidy(() => {
     const x = tf.tensor4d(image, [1, height, width, channels], 'int32');
-    const h = tf.reshape(model.pixelStates(x), [-1, skip]) as tf.Tensor2D;
-    const pixels = tf.reshape(x, [-1, channels]) as tf.Tensor2D;
     const perCount: Float32Array[] = [];
     for (let k = 1; k <= channels; k++) {
-      perCount.push(model.pixelLogProb(h, pixels, k).dataSync() as Float32Array);
+      perCount.push(model.pixelLogProbs(x, k).dataSync() as Float32Array);
     }
     return Array.from({ length: height * width }, (_, i) => perCount.map((values) => values[i]));
   });
@@ -51,7 +49,11 @@ test('model is causal over pixels and sub-pixels', async () => {
         // Sub-pixel d is read only by later pixels and by prefixes that include it.
         const mayChange = i > changedPixel || (i === changedPixel && k > changedChannel);
         if (!mayChange) {
-          assert.equal(after[i][k - 1], before[i][k - 1], `pixel ${i} prefix ${k} after change ${d}`);
+          assert.equal(
+            after[i][k - 1],
+            before[i][k - 1],
+            `pixel ${i} prefix ${k} after change ${d}`,
+          );
         }
       }
     }

@@ -1,0 +1,50 @@
+/**
+ * What a predictor reads for a set of n pixels: their states, the states and values of the
+ * pixels they may copy, and their own values when scoring.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/** Where each of the n scored pixels sits: image index and raster position in that image. */
+export interface PixelPositions {
+  image: Int32Array;
+  position: Int32Array;
+}
+
+export interface PixelContext {
+  /** Image geometry. */
+  height: number;
+  width: number;
+  channels: number;
+  levels: number;
+  /** Pixel states h_i [n, skip]. */
+  pixelStates: tf.Tensor2D;
+  /** Sub-pixel states h_{i,c} [n, skip], one per channel. */
+  subPixelStates: tf.Tensor2D[];
+  /**
+   * Pixel states of every image [images * height * width, skip] in raster order. A copied pixel
+   * q takes as its state row image * H * W + q + 1: the state at the next raster position, which
+   * has seen pixel q and nothing at or after the pixel being predicted.
+   */
+  sourceStates: tf.Tensor2D;
+  /** All sub-pixel values [images, height, width, channels] as known so far (NHWC). */
+  values: Int32Array;
+  positions: PixelPositions;
+  /** The scored pixels' own values, one [n] int32 vector per channel (for scoring only). */
+  columns: tf.Tensor1D[];
+}
+
+/** Probability 0 in log space: finite, so that sums and gradients stay finite. */
+export const LOG_ZERO = -1e30;
+
+/** Positions of every pixel of `images` images in raster order, image after image. */
+export function allPositions(images: number, pixels: number): PixelPositions {
+  const image = new Int32Array(images * pixels);
+  const position = new Int32Array(images * pixels);
+  for (let b = 0; b < images; b++) {
+    for (let p = 0; p < pixels; p++) {
+      image[b * pixels + p] = b;
+      position[b * pixels + p] = p;
+    }
+  }
+  return { image, position };
+}
