@@ -41,11 +41,7 @@ export interface ReadCifar10Options {
  * Opens only the files that the split and limit need, and reads only the records needed.
  * Throws UserError for a missing file, a file that is not 10,000 records, or a bad label.
  */
-export function readCifar10(
-  dir: string,
-  split: Split,
-  options: ReadCifar10Options = {},
-): ImageSet {
+export function readCifar10(dir: string, split: Split, options: ReadCifar10Options = {}): ImageSet {
   const trainingCount = CIFAR10_TRAINING_FILES.length * CIFAR10_RECORDS_PER_FILE;
   const range = splitRange(
     split,
@@ -93,8 +89,13 @@ function readRecords(file: string, firstRecord: number, recordCount: number): Bu
     const position = firstRecord * CIFAR10_RECORD_BYTES;
     let offset = 0;
     while (offset < buffer.length) {
-      const read = fs.readSync(descriptor, buffer, offset, buffer.length - offset,
-        position + offset);
+      const read = fs.readSync(
+        descriptor,
+        buffer,
+        offset,
+        buffer.length - offset,
+        position + offset,
+      );
       if (read === 0) {
         throw new UserError(`relpix: ${file} ended early while reading: ${FIX}`);
       }

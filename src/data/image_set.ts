@@ -82,12 +82,7 @@ export function reduceImages(set: ImageSet, factor: number): ImageSet {
 }
 
 /** Writes the box-filtered `image` (HWC, shape of `shape`) into the start of `output`. */
-function reduceImage(
-  image: Uint8Array,
-  shape: ImageSet,
-  factor: number,
-  output: Uint8Array,
-): void {
+function reduceImage(image: Uint8Array, shape: ImageSet, factor: number, output: Uint8Array): void {
   const { channels } = shape;
   const inputRow = shape.width * channels;
   const sums = new Float64Array((shape.width / factor) * channels);

@@ -111,9 +111,7 @@ export async function saveCheckpoint(
  * UserError naming the path and the fix when no checkpoint is found or a file is missing or
  * damaged. The caller owns the returned tensors.
  */
-export async function loadCheckpoint(
-  pathOrRunDir: string,
-): Promise<Checkpoint & { path: string }> {
+export async function loadCheckpoint(pathOrRunDir: string): Promise<Checkpoint & { path: string }> {
   const path = resolveCheckpointFolder(pathOrRunDir);
   const state = await withCheckpointHint(path, () => readState(path));
   const weights = await withCheckpointHint(path, () => loadNamedTensors(path));

@@ -122,10 +122,7 @@ export function rowsGrid(rows: Image[][], options: GridOptions = {}): Image {
  * Tiles equally sized images into a grid of `columns` columns (fewer if there are fewer
  * images), filling rows left to right. Cells of a short last row stay `background`.
  */
-export function imageGrid(
-  images: Image[],
-  options: GridOptions & { columns: number },
-): Image {
+export function imageGrid(images: Image[], options: GridOptions & { columns: number }): Image {
   const { columns } = options;
   if (!Number.isInteger(columns) || columns < 1) {
     throw new RangeError(`imageGrid: columns must be a positive integer, got ${columns}`);
@@ -197,4 +194,22 @@ function pasteImage(grid: Image, image: Image, left: number, top: number): void 
 
 function sum(values: number[]): number {
   return values.reduce((total, value) => total + value, 0);
+}
+
+/** Enlarges `image` by an integer `factor` with nearest-neighbour copies, for viewing. */
+export function upscale(image: Image, factor: number): Image {
+  if (!Number.isInteger(factor) || factor < 1) {
+    throw new RangeError(`upscale: factor must be a positive integer, got ${factor}`);
+  }
+  if (factor === 1) return image;
+  const { width, height, channels } = image;
+  const out = new Uint8Array(width * factor * height * factor * channels);
+  for (let y = 0; y < height * factor; y++) {
+    for (let x = 0; x < width * factor; x++) {
+      const from = (Math.floor(y / factor) * width + Math.floor(x / factor)) * channels;
+      const to = (y * width * factor + x) * channels;
+      for (let c = 0; c < channels; c++) out[to + c] = image.data[from + c];
+    }
+  }
+  return { data: out, width: width * factor, height: height * factor, channels };
 }

@@ -37,8 +37,11 @@ export function createBackboneParameters(factory: ParameterFactory, config: Mode
       factory.zeros(`${p}/horizontal_bias_${half}`, [hidden]);
       factory.weight(`${p}/link_${half}`, [hidden, hidden]);
     }
-    factory.weight(`${p}/residual`, [hidden, hidden]);
-    factory.zeros(`${p}/residual_bias`, [hidden]);
+    // The last layer's horizontal output feeds nothing but its skip connection.
+    if (layer < depth) {
+      factory.weight(`${p}/residual`, [hidden, hidden]);
+      factory.zeros(`${p}/residual_bias`, [hidden]);
+    }
     factory.weight(`${p}/skip`, [hidden, skip]);
   }
   factory.zeros('backbone/skip_bias', [skip]);
@@ -62,6 +65,7 @@ function gatedLayer(
   parameters: ParameterMap,
   layer: number,
   input: Stacks,
+  last: boolean,
 ): { stacks: Stacks; gated: tf.Tensor4D } {
   const p = <T extends tf.Tensor>(name: string) =>
     getParameter<T>(parameters, `backbone/${layer}/${name}`);
@@ -95,6 +99,7 @@ function gatedLayer(
   };
   const gated = gate(horizontalHalf('a'), horizontalHalf('b'));
 
+  if (last) return { stacks: { vertical, horizontal: input.horizontal }, gated };
   const update = dense(gated, p<tf.Tensor2D>('residual'), p<tf.Tensor1D>('residual_bias'));
   const horizontal = first ? update : (tf.add(input.horizontal, update) as tf.Tensor4D);
   return { stacks: { vertical, horizontal }, gated };
@@ -112,7 +117,7 @@ export function runBackbone(
   let stacks: Stacks = { vertical: x, horizontal: x };
   let skipSum: tf.Tensor4D | undefined;
   for (let layer = 0; layer <= config.depth; layer++) {
-    const result = gatedLayer(parameters, layer, stacks);
+    const result = gatedLayer(parameters, layer, stacks, layer === config.depth);
     stacks = result.stacks;
     const skipWeight = getParameter<tf.Tensor2D>(parameters, `backbone/${layer}/skip`);
     const skip = dense(result.gated, skipWeight);

@@ -1,17 +1,140 @@
 /**
- * Naive raster-order sampling: one backbone pass over the whole batch per pixel, then the head
- * draws the pixel's sub-pixels one after another.
+ * Naive raster-order sampling from the latent mixture: one backbone pass over the whole batch per
+ * pixel, then per image a predictor, a copied pixel for a relative predictor, and the sub-pixels
+ * one after another. Records the latent map of every pixel.
  */
 import * as tf from '@tensorflow/tfjs';
 import { subPixelColumns, subPixelStates } from '../model/head.js';
+import { gateLogProbs } from '../model/mixture.js';
 import type { PixelModel } from '../model/model.js';
 import { absoluteLogits } from '../model/predictors/absolute.js';
-import { drawFromLogits, seededRandom } from './categorical.js';
+import type { PixelContext } from '../model/predictors/context.js';
+import type { PreparedCandidates } from '../model/predictors/output_relative.js';
+import { drawFromLogits, seededRandom, type Random } from './categorical.js';
+import type { LatentMap } from './latent.js';
 
 export interface SampleResult {
   /** Sampled sub-pixels [count, height, width, channels], values 0..levels-1. */
   images: Int32Array;
   count: number;
+  /** Which predictor and which copied pixel made each pixel [count * height * width]. */
+  latent: LatentMap;
+}
+
+/** Builds the context of the pixel at raster `position` of every image, from its states. */
+function pixelContext(
+  model: PixelModel,
+  images: Int32Array,
+  count: number,
+  position: number,
+  states: tf.Tensor2D,
+  current: Int32Array,
+): PixelContext {
+  const { height, width, channels, levels, skip } = model.config;
+  const pixels = height * width;
+  const rows = tf.tensor1d(
+    Array.from({ length: count }, (_, b) => b * pixels + position),
+    'int32',
+  );
+  const h = tf.reshape(tf.gather(states, rows), [count, skip]) as tf.Tensor2D;
+  const columns = subPixelColumns(tf.tensor2d(current, [count, channels], 'int32'));
+  return {
+    height,
+    width,
+    channels,
+    levels,
+    pixelStates: h,
+    subPixelStates: subPixelStates(model.parameters, model.config, h, columns),
+    sourceStates: states,
+    values: images,
+    positions: {
+      image: Int32Array.from({ length: count }, (_, b) => b),
+      position: new Int32Array(count).fill(position),
+    },
+    columns,
+  };
+}
+
+/** Draws one index per image from log-probabilities [count, size]. */
+function drawRows(logProbs: tf.Tensor2D, random: Random): Int32Array {
+  const [count, size] = logProbs.shape;
+  const values = logProbs.dataSync();
+  return Int32Array.from({ length: count }, (_, b) =>
+    drawFromLogits(values, b * size, size, random),
+  );
+}
+
+/** Samples one pixel of every image in place and records its latent choice. */
+function samplePixel(
+  model: PixelModel,
+  images: Int32Array,
+  count: number,
+  position: number,
+  random: Random,
+  latent: LatentMap,
+): void {
+  const { height, width, channels, levels, skip, predictors } = model.config;
+  const pixels = height * width;
+  const current = new Int32Array(count * channels);
+  tf.tidy(() => {
+    const x = tf.tensor4d(images, [count, height, width, channels], 'int32');
+    const states = tf.reshape(model.pixelStates(x), [-1, skip]) as tf.Tensor2D;
+    let context = pixelContext(model, images, count, position, states, current);
+    const chosen = drawRows(
+      gateLogProbs(model.parameters, model.config, context.subPixelStates[0]),
+      random,
+    );
+    const prepared = new Map<number, PreparedCandidates>();
+    const source = new Int32Array(count).fill(-1);
+    model.relative.forEach((relative, j) => {
+      if (relative === undefined || !chosen.includes(j)) return;
+      const candidates = relative.prepare(model.parameters, context);
+      prepared.set(j, candidates);
+      const drawn = drawRows(candidates.pointer, random);
+      chosen.forEach((predictor, b) => {
+        if (predictor === j) source[b] = drawn[b];
+      });
+    });
+    for (let c = 0; c < channels; c++) {
+      if (c > 0) context = pixelContext(model, images, count, position, states, current);
+      const rows = new Map<string, ArrayLike<number>>();
+      const rowsFor = (j: number, r: number): ArrayLike<number> => {
+        const key = `${j}:${r}`;
+        let values = rows.get(key);
+        if (values === undefined) {
+          const relative = model.relative[j];
+          values =
+            relative === undefined
+              ? tf
+                  .logSoftmax(absoluteLogits(model.parameters, c, context.subPixelStates[c]))
+                  .dataSync()
+              : relative.valueLogProbs(
+                  model.parameters,
+                  context,
+                  prepared.get(j) as PreparedCandidates,
+                  c,
+                  r,
+                );
+          rows.set(key, values);
+        }
+        return values;
+      };
+      for (let b = 0; b < count; b++) {
+        const values = rowsFor(chosen[b], source[b]);
+        current[b * channels + c] = drawFromLogits(values, b * levels, levels, random);
+      }
+    }
+    for (let b = 0; b < count; b++) {
+      latent.predictor[b * pixels + position] = predictors.length > 1 ? chosen[b] : 0;
+      latent.source[b * pixels + position] = source[b];
+    }
+  });
+  for (let b = 0; b < count; b++) {
+    images.set(
+      current.subarray(b * channels, (b + 1) * channels),
+      (b * pixels + position) * channels,
+    );
+  }
 }
 
 /**
@@ -24,32 +147,17 @@ export function sampleImages(
   seed: number,
   onPixel?: (done: number, total: number) => void,
 ): SampleResult {
-  const { height, width, channels, levels, skip } = model.config;
+  const { height, width, channels } = model.config;
   const random = seededRandom(seed);
-  const images = new Int32Array(count * height * width * channels);
-  const pixelCount = height * width;
-  for (let position = 0; position < pixelCount; position++) {
-    const row = Math.floor(position / width);
-    const column = position % width;
-    const current = new Int32Array(count * channels);
-    tf.tidy(() => {
-      const x = tf.tensor4d(images, [count, height, width, channels], 'int32');
-      const states = model.pixelStates(x);
-      const h = tf.reshape(tf.slice(states, [0, row, column, 0], [-1, 1, 1, -1]), [count, skip]);
-      for (let c = 0; c < channels; c++) {
-        const columns = subPixelColumns(tf.tensor2d(current, [count, channels], 'int32'));
-        const state = subPixelStates(model.parameters, model.config, h as tf.Tensor2D, columns)[c];
-        const logits = absoluteLogits(model.parameters, c, state).dataSync();
-        for (let b = 0; b < count; b++) {
-          current[b * channels + c] = drawFromLogits(logits, b * levels, levels, random);
-        }
-      }
-    });
-    for (let b = 0; b < count; b++) {
-      const base = ((b * height + row) * width + column) * channels;
-      images.set(current.subarray(b * channels, (b + 1) * channels), base);
-    }
-    onPixel?.(position + 1, pixelCount);
+  const pixels = height * width;
+  const images = new Int32Array(count * pixels * channels);
+  const latent: LatentMap = {
+    predictor: new Int32Array(count * pixels),
+    source: new Int32Array(count * pixels).fill(-1),
+  };
+  for (let position = 0; position < pixels; position++) {
+    samplePixel(model, images, count, position, random, latent);
+    onPixel?.(position + 1, pixels);
   }
-  return { images, count };
+  return { images, count, latent };
 }

@@ -31,8 +31,8 @@ export function summarise(perImage: Float64Array): Evaluation {
 }
 
 /**
- * Evaluates `model` on the first `limit` images of `set` (all by default), `batchSize` at a
- * time, calling `onBatch(done, total)` after each batch.
+ * Evaluates `model` on images `first` (default 0) up to `limit` (default all) of `set`,
+ * `batchSize` at a time, calling `onBatch(done, total)` after each batch.
  */
 export function evaluate(
   model: PixelModel,
@@ -40,12 +40,17 @@ export function evaluate(
   batchSize: number,
   limit = set.count,
   onBatch?: (done: number, total: number) => void,
+  first = 0,
 ): Evaluation {
-  const total = Math.min(limit, set.count);
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new RangeError(`evaluate: batchSize must be a positive integer, got ${batchSize}`);
+  }
+  const total = Math.max(0, Math.min(limit, set.count) - first);
   const dims = set.height * set.width * set.channels;
   const perImage = new Float64Array(total);
   for (let start = 0; start < total; start += batchSize) {
-    const indices = Array.from({ length: Math.min(batchSize, total - start) }, (_, k) => start + k);
+    const count = Math.min(batchSize, total - start);
+    const indices = Array.from({ length: count }, (_, k) => first + start + k);
     const values = gatherImages(set, indices);
     const logProbs = tf.tidy(() => {
       const x = tf.tensor4d(values, [indices.length, set.height, set.width, set.channels], 'int32');

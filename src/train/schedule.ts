@@ -31,7 +31,8 @@ export function learningRateAt(settings: ScheduleSettings, step: number): number
     case 'cosine': {
       const span = Math.max(1, totalSteps - warmupSteps);
       const progress = Math.min(1, after / span);
-      const ratio = settings.minRatio + (1 - settings.minRatio) * 0.5 * (1 + Math.cos(Math.PI * progress));
+      const ratio =
+        settings.minRatio + (1 - settings.minRatio) * 0.5 * (1 + Math.cos(Math.PI * progress));
       return learningRate * ratio;
     }
   }

@@ -2,7 +2,7 @@
  * The training loop: deterministic batches, Adam with a learning-rate schedule, validation
  * bits/dim at a set interval, JSON-lines metrics, atomic checkpoints and exact resume.
  */
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { formatDuration, type Progress } from '../cli/progress.js';
@@ -20,7 +20,7 @@ import { trainStep } from './step.js';
 
 export interface TrainOptions {
   config: RunConfig;
-  /** Run folder: metrics.jsonl and checkpoints/ are written here. */
+  /** Run folder: config.json, metrics.jsonl and checkpoints/ are written here. */
   outDir: string;
   /** Continue from the latest checkpoint in `outDir`. */
   resume: boolean;
@@ -63,6 +63,12 @@ async function restore(options: TrainOptions, model: PixelModel, adam: Adam): Pr
   const checkpoint = await loadCheckpoint(options.outDir);
   try {
     const state = checkpoint.state as unknown as TrainState;
+    if (state.config?.model === undefined || !Number.isInteger(state.step)) {
+      throw new UserError(
+        `relpix: cannot resume because ${checkpoint.path}/state.json has no run configuration ` +
+          'or step. Resume only from checkpoints written by relpix train, or start a new run.',
+      );
+    }
     const differences = modelConfigDifferences(state.config.model, options.config.model);
     if (differences.length > 0) {
       throw new UserError(
@@ -109,6 +115,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     elapsedBefore = state.elapsedSeconds;
     progress.log(`resumed from step ${step} (${outDir})`);
   }
+  // Written only now, so that a rejected resume leaves the run's config.json as it was.
+  writeFileSync(join(outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 
   let lastCheckpoint: string | undefined;
   const save = async (): Promise<void> => {
@@ -148,7 +156,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const loss = trainStep(model, adam, gatherImages(options.train, indices), learningRate);
     if (!Number.isFinite(loss)) {
       progress.stop();
-      const kept = lastCheckpoint ?? latestCheckpoint(outDir) ?? 'none (no checkpoint was written yet)';
+      const kept =
+        lastCheckpoint ?? latestCheckpoint(outDir) ?? 'none (no checkpoint was written yet)';
       metrics.write({ type: 'error', step, loss: String(loss) });
       throw new UserError(
         `relpix: training loss became ${loss} at step ${step + 1}; stopped without saving. ` +
@@ -163,7 +172,14 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const imagesPerSecond = (done * settings.batchSize) / seconds;
     const msPerStep = (1000 * seconds) / done;
     const remaining = ((settings.steps - step) * msPerStep) / 1000;
-    metrics.write({ type: 'train', step, bitsPerDim: loss, learningRate, msPerStep, imagesPerSecond });
+    metrics.write({
+      type: 'train',
+      step,
+      bitsPerDim: loss,
+      learningRate,
+      msPerStep,
+      imagesPerSecond,
+    });
     progress.update(step, {
       'bits/dim': loss.toFixed(3),
       'img/s': imagesPerSecond.toFixed(1),

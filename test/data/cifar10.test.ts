@@ -74,13 +74,16 @@ test('cifar10 truncated file error', () => {
   const copy = path.join(temporary, 'data_batch_1.bin');
   fs.copyFileSync(path.join(CIFAR_DIR, 'data_batch_1.bin'), copy);
   fs.truncateSync(copy, 1204);
-  assert.throws(() => readCifar10(temporary, 'train', { limit: 1 }), (error: Error) => {
-    assert.ok(error instanceof UserError);
-    assert.doesNotMatch(error.message, /\n/);
-    assert.match(error.message, /data_batch_1\.bin is 1,204 bytes, expected a multiple of 3,073/);
-    assert.match(error.message, /relpix download cifar10/);
-    return true;
-  });
+  assert.throws(
+    () => readCifar10(temporary, 'train', { limit: 1 }),
+    (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.doesNotMatch(error.message, /\n/);
+      assert.match(error.message, /data_batch_1\.bin is 1,204 bytes, expected a multiple of 3,073/);
+      assert.match(error.message, /relpix download cifar10/);
+      return true;
+    },
+  );
 });
 
 test('cifar10 short file error', () => {
@@ -93,12 +96,15 @@ test('cifar10 short file error', () => {
 });
 
 test('cifar10 missing file error', () => {
-  assert.throws(() => readCifar10(temporary, 'validation'), (error: Error) => {
-    assert.ok(error instanceof UserError);
-    assert.match(error.message, /data_batch_5\.bin not found/);
-    assert.match(error.message, /--data/);
-    return true;
-  });
+  assert.throws(
+    () => readCifar10(temporary, 'validation'),
+    (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /data_batch_5\.bin not found/);
+      assert.match(error.message, /--data/);
+      return true;
+    },
+  );
 });
 
 test('cifar10 rejects an invalid limit', () => {

@@ -55,12 +55,15 @@ test('loadDataset reads mnist', () => {
 
 test('loadDataset rejects a non-divisor size', () => {
   const options = { name: 'cifar10', root: DATA_ROOT, split: 'test', size: 12, limit: 1 } as const;
-  assert.throws(() => loadDataset(options), (error: Error) => {
-    assert.ok(error instanceof UserError);
-    assert.match(error.message, /size 12 is invalid because the cifar10 images are 32x32/);
-    assert.match(error.message, /\(32, 16, 8, 4, 2, 1\)/);
-    return true;
-  });
+  assert.throws(
+    () => loadDataset(options),
+    (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /size 12 is invalid because the cifar10 images are 32x32/);
+      assert.match(error.message, /\(32, 16, 8, 4, 2, 1\)/);
+      return true;
+    },
+  );
 });
 
 test('loadDataset rejects invalid levels', () => {

@@ -97,11 +97,14 @@ test('quantise keeps the top bits', () => {
 
 test('quantise rejects invalid levels', () => {
   for (const levels of [0, 1, 3, 100, 512, 2.5]) {
-    assert.throws(() => quantise(twoImages(), levels), (error: Error) => {
-      assert.ok(error instanceof UserError);
-      assert.match(error.message, new RegExp(`^relpix: levels ${levels} is invalid`));
-      return true;
-    });
+    assert.throws(
+      () => quantise(twoImages(), levels),
+      (error: Error) => {
+        assert.ok(error instanceof UserError);
+        assert.match(error.message, new RegExp(`^relpix: levels ${levels} is invalid`));
+        return true;
+      },
+    );
   }
 });
 

@@ -27,11 +27,14 @@ test('resolveDataDir order', () => {
 
 test('resolveDataDir missing folder', () => {
   const missing = path.join(temporary, 'absent');
-  assert.throws(() => resolveDataDir(missing, {}), (error: Error) => {
-    assert.ok(error instanceof UserError);
-    assert.match(error.message, /--data folder .*absent not found/);
-    return true;
-  });
+  assert.throws(
+    () => resolveDataDir(missing, {}),
+    (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /--data folder .*absent not found/);
+      return true;
+    },
+  );
   assert.throws(() => resolveDataDir(undefined, { RELPIX_DATA: missing }), /RELPIX_DATA folder/);
 });
 
@@ -48,13 +51,16 @@ test('findCifar10Dir accepts three levels', () => {
 });
 
 test('findCifar10Dir error names paths', () => {
-  assert.throws(() => findCifar10Dir(temporary), (error: Error) => {
-    assert.ok(error instanceof UserError);
-    assert.ok(error.message.includes(path.join(temporary, 'cifar10', 'cifar-10-batches-bin')));
-    assert.match(error.message, /relpix download cifar10/);
-    assert.match(error.message, /--data DIR/);
-    return true;
-  });
+  assert.throws(
+    () => findCifar10Dir(temporary),
+    (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.ok(error.message.includes(path.join(temporary, 'cifar10', 'cifar-10-batches-bin')));
+      assert.match(error.message, /relpix download cifar10/);
+      assert.match(error.message, /--data DIR/);
+      return true;
+    },
+  );
 });
 
 test('findMnistDir accepts root or folder', () => {

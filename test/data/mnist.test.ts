@@ -74,23 +74,29 @@ test('mnist wrong magic number', () => {
     path.join(folder, 't10k-images-idx3-ubyte.gz'),
   );
   fs.writeFileSync(path.join(folder, 't10k-labels-idx1-ubyte.gz'), zlib.gzipSync(labels));
-  assert.throws(() => readMnist(folder, 'test'), (error: Error) => {
-    assert.ok(error instanceof UserError);
-    assert.match(error.message, /has magic number 0x00000803, expected 0x00000801/);
-    return true;
-  });
+  assert.throws(
+    () => readMnist(folder, 'test'),
+    (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /has magic number 0x00000803, expected 0x00000801/);
+      return true;
+    },
+  );
 });
 
 test('mnist truncated file', () => {
   const folder = freshFolder('truncated');
   const images = idxFile([10_000, 28, 28], new Uint8Array(100));
   fs.writeFileSync(path.join(folder, 't10k-images-idx3-ubyte'), images);
-  assert.throws(() => readMnist(folder, 'test'), (error: Error) => {
-    assert.ok(error instanceof UserError);
-    assert.match(error.message, /is 116 bytes, expected 7,840,016 for shape \[10000, 28, 28\]/);
-    assert.doesNotMatch(error.message, /\n/);
-    return true;
-  });
+  assert.throws(
+    () => readMnist(folder, 'test'),
+    (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /is 116 bytes, expected 7,840,016 for shape \[10000, 28, 28\]/);
+      assert.doesNotMatch(error.message, /\n/);
+      return true;
+    },
+  );
 });
 
 test('mnist damaged gzip', () => {
@@ -102,9 +108,12 @@ test('mnist damaged gzip', () => {
 
 test('mnist missing file', () => {
   const folder = freshFolder('missing');
-  assert.throws(() => readMnist(folder, 'train'), (error: Error) => {
-    assert.ok(error instanceof UserError);
-    assert.match(error.message, /train-images-idx3-ubyte\.gz not found/);
-    return true;
-  });
+  assert.throws(
+    () => readMnist(folder, 'train'),
+    (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /train-images-idx3-ubyte\.gz not found/);
+      return true;
+    },
+  );
 });

@@ -72,20 +72,25 @@ test('readPngImage expands a palette', () => {
 test('readPngImage rejects a non-PNG file', () => {
   const file = path.join(temporary, 'text.png');
   fs.writeFileSync(file, 'not a png');
-  assert.throws(() => readPngImage(file), (error: Error) => {
-    assert.ok(error instanceof UserError);
-    assert.match(error.message, /text\.png is not a valid PNG/);
-    return true;
-  });
+  assert.throws(
+    () => readPngImage(file),
+    (error: Error) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /text\.png is not a valid PNG/);
+      return true;
+    },
+  );
 });
 
 test('readPngFolder converts channels', () => {
   const folder = path.join(temporary, 'mixed');
   // Written out of name order, so the result checks the sort.
-  writePng(folder, 'b_rgb.png', { width: 2, height: 1, channels: 3 }, Uint8Array.of(
-    255, 0, 0,
-    10, 200, 40,
-  ));
+  writePng(
+    folder,
+    'b_rgb.png',
+    { width: 2, height: 1, channels: 3 },
+    Uint8Array.of(255, 0, 0, 10, 200, 40),
+  );
   writePng(folder, 'a_grey.png', { width: 2, height: 1, channels: 1 }, Uint8Array.of(7, 9));
   fs.writeFileSync(path.join(folder, 'notes.txt'), 'ignored');
 
@@ -105,12 +110,15 @@ test('readPngFolder wrong size error', () => {
   const folder = path.join(temporary, 'sizes');
   writePng(folder, '0.png', { width: 3, height: 2, channels: 1 }, new Uint8Array(6));
   writePng(folder, '1.png', { width: 4, height: 2, channels: 1 }, new Uint8Array(8));
-  assert.throws(() => readPngFolder(folder, { height: 2, width: 3, channels: 1 }), (error) => {
-    assert.ok(error instanceof UserError);
-    assert.match(error.message, /1\.png is 4x2 pixels, expected 3x2 \(width x height\)/);
-    assert.doesNotMatch(error.message, /\n/);
-    return true;
-  });
+  assert.throws(
+    () => readPngFolder(folder, { height: 2, width: 3, channels: 1 }),
+    (error) => {
+      assert.ok(error instanceof UserError);
+      assert.match(error.message, /1\.png is 4x2 pixels, expected 3x2 \(width x height\)/);
+      assert.doesNotMatch(error.message, /\n/);
+      return true;
+    },
+  );
 });
 
 test('readPngFolder empty folder error', () => {

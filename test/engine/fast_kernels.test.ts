@@ -4,7 +4,9 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../src/engine/backend.js';
 
 /** Runs `f` on the wasm and cpu backends and returns both results as flat arrays. */
-async function onBothBackends(f: () => tf.Tensor): Promise<{ wasm: Float32Array; cpu: Float32Array; shape: number[][] }> {
+async function onBothBackends(
+  f: () => tf.Tensor,
+): Promise<{ wasm: Float32Array; cpu: Float32Array; shape: number[][] }> {
   const results: Float32Array[] = [];
   const shapes: number[][] = [];
   for (const backend of ['wasm', 'cpu'] as const) {
@@ -23,7 +25,10 @@ function assertClose(actual: Float32Array, expected: Float32Array): void {
   assert.equal(actual.length, expected.length);
   for (let i = 0; i < actual.length; i++) {
     const tolerance = 1e-4 * Math.max(1, Math.abs(expected[i]));
-    assert.ok(Math.abs(actual[i] - expected[i]) <= tolerance, `[${i}] ${actual[i]} vs ${expected[i]}`);
+    assert.ok(
+      Math.abs(actual[i] - expected[i]) <= tolerance,
+      `[${i}] ${actual[i]} vs ${expected[i]}`,
+    );
   }
 }
 

@@ -33,7 +33,7 @@ function makeCheckpoint(step: number): Checkpoint {
     },
     optimizer: {
       'conv/kernel/m': tf.fill([2, 2, 1, 3], step / 10),
-      'iterations': tf.scalar(step, 'int32'),
+      iterations: tf.scalar(step, 'int32'),
     },
     state: { step, config: { levels: 4, channels: 1 }, history: [1.5, 1.25] },
   };

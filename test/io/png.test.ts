@@ -116,10 +116,7 @@ test('imageGrid rejects unequal sizes', () => {
 });
 
 test('rowsGrid sizes cells per column and row', () => {
-  const rows = [
-    [solidImage(2, 2, 1, 1), solidImage(4, 1, 1, 2)],
-    [solidImage(3, 3, 1, 3)],
-  ];
+  const rows = [[solidImage(2, 2, 1, 1), solidImage(4, 1, 1, 2)], [solidImage(3, 3, 1, 3)]];
   const grid = rowsGrid(rows, { padding: 1, background: 9 });
 
   // Column widths are 3 and 4, row heights 2 and 3.

@@ -27,8 +27,8 @@ function sampleTensors(): tf.NamedTensorMap {
     'conv1/kernel': tf.tensor4d([0.5, -1.25, 3, 4e-8, 1e6, -0], [1, 2, 3, 1]),
     'conv1/bias': tf.scalar(-2.5),
     'embedding/index': tf.tensor1d([0, -7, 2147483647], 'int32'),
-    'mask': tf.tensor2d([true, false, false, true], [2, 2], 'bool'),
-    'labels': tf.tensor1d(['grey', 'rgb ✓'], 'string'),
+    mask: tf.tensor2d([true, false, false, true], [2, 2], 'bool'),
+    labels: tf.tensor1d(['grey', 'rgb ✓'], 'string'),
   };
 }
 
@@ -51,7 +51,10 @@ test('saveNamedTensors round trip', async (t) => {
   await assertSameTensors(loaded.tensors, tensors);
   assert.deepEqual(loaded.metadata, metadata);
   assert.deepEqual((await readdir(dir)).sort(), ['model.json', 'weights.bin']);
-  assert.ok(Object.values(tensors).every((tensor) => !tensor.isDisposed), 'inputs kept');
+  assert.ok(
+    Object.values(tensors).every((tensor) => !tensor.isDisposed),
+    'inputs kept',
+  );
   tf.dispose([tensors, loaded.tensors]);
 });
 

@@ -1,0 +1,28 @@
+/** `relpix sample`: draws images from a trained model into a PNG grid. */
+import { Command } from 'commander';
+import { useBackend, type BackendName } from '../../engine/backend.js';
+import { loadTrainedModel } from '../model_file.js';
+import { addEngineOptions, parseInteger, parsePositiveInteger } from '../options.js';
+import { createProgress } from '../progress.js';
+import { writeSampleGrid } from '../samples.js';
+
+async function runSample(checkpoint: string, command: Command): Promise<void> {
+  const options = command.opts();
+  await useBackend(options.backend as BackendName);
+  const loaded = await loadTrainedModel(checkpoint);
+  await writeSampleGrid(loaded.model, options.out, options.count, options.seed, createProgress());
+  console.log(`wrote ${options.count} samples to ${options.out} (model step ${loaded.step})`);
+  loaded.model.dispose();
+}
+
+export function sampleCommand(): Command {
+  const command = new Command('sample')
+    .description('draw images from a trained model and write them as a PNG grid')
+    .argument('<checkpoint>', 'a run folder (its latest checkpoint) or a checkpoint folder')
+    .option('--count <n>', 'number of images', parsePositiveInteger, 16)
+    .option('--seed <n>', 'seed of the draws; the same seed gives the same images', parseInteger, 1)
+    .option('--out <file>', 'PNG file to write', 'samples.png');
+  addEngineOptions(command);
+  command.action(async (checkpoint: string, _options, cmd: Command) => runSample(checkpoint, cmd));
+  return command;
+}

@@ -1,0 +1,119 @@
+/** `relpix train`: trains a model, reports validation and test bits/dim and writes samples. */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { useBackend, type BackendName } from '../../engine/backend.js';
+import { latestCheckpoint } from '../../io/checkpoint.js';
+import { UserError } from '../../errors.js';
+import { validateRunConfig, type RunConfig } from '../../train/config.js';
+import { evaluate } from '../../train/evaluate.js';
+import { trainModel } from '../../train/trainer.js';
+import { loadSplit, matchModelToData } from '../data.js';
+import {
+  addEngineOptions,
+  addRunOptions,
+  parseNonNegativeInteger,
+  resolveRunConfig,
+} from '../options.js';
+import { createProgress } from '../progress.js';
+import { writeSampleGrid } from '../samples.js';
+
+/** Reads the configuration saved with the latest checkpoint of `outDir`, if there is one. */
+function checkpointConfig(outDir: string): RunConfig | undefined {
+  const folder = latestCheckpoint(outDir);
+  if (folder === undefined) return undefined;
+  const path = join(folder, 'state.json');
+  let state: { config?: RunConfig };
+  try {
+    state = JSON.parse(readFileSync(path, 'utf8')) as { config?: RunConfig };
+  } catch (error) {
+    throw new UserError(
+      `relpix: cannot resume because ${path} is unreadable or not valid JSON ` +
+        `(${(error as Error).message}). Delete ${folder} to resume from an older ` +
+        'checkpoint if the run has one, or start a new run.',
+    );
+  }
+  if (state?.config?.model === undefined) {
+    throw new UserError(
+      `relpix: cannot resume because ${path} has no run configuration. Resume only from ` +
+        'checkpoints written by relpix train, or start a new run.',
+    );
+  }
+  return state.config;
+}
+
+async function runTrain(command: Command): Promise<void> {
+  const options = command.opts();
+  const outDir = options.out as string;
+  const base = options.resume ? checkpointConfig(outDir) : undefined;
+  const config = resolveRunConfig(command, base);
+  // Checked before the data loads, so that a bad flag fails fast and under its own name.
+  validateRunConfig(config);
+  await useBackend(options.backend as BackendName);
+  const progress = createProgress();
+
+  const train = loadSplit(config, 'train', options.data, config.data.trainLimit || undefined);
+  matchModelToData(config, train);
+  const validation = loadSplit(config, 'validation', options.data);
+  console.log(
+    `relpix train: backend ${options.backend}, ${train.count} training images, ` +
+      `${validation.count} validation images, run folder ${outDir}`,
+  );
+  console.log(JSON.stringify(config));
+
+  const result = await trainModel({
+    config,
+    outDir,
+    resume: Boolean(options.resume),
+    train,
+    validation,
+    progress,
+  });
+  console.log(`parameters: ${result.model.parameterCount}`);
+  console.log(`stopped after step ${result.step} (${result.stoppedBy} budget reached)`);
+  if (result.validation) {
+    const v = result.validation;
+    console.log(
+      `validation bits/dim: ${v.bitsPerDim.toFixed(4)} ± ${v.standardError.toFixed(4)} (${v.images} images)`,
+    );
+  }
+  if (options.test) {
+    const test = loadSplit(config, 'test', options.data);
+    const t = evaluate(result.model, test, 64);
+    console.log(
+      `test bits/dim: ${t.bitsPerDim.toFixed(4)} ± ${t.standardError.toFixed(4)} (${t.images} images)`,
+    );
+    writeFileSync(
+      join(outDir, 'test.json'),
+      `${JSON.stringify({ step: result.step, bitsPerDim: t.bitsPerDim, standardError: t.standardError, images: t.images })}\n`,
+    );
+  }
+  if (options.samples > 0) {
+    const path = join(outDir, 'samples.png');
+    await writeSampleGrid(result.model, path, options.samples, config.train.seed, createProgress());
+    console.log(`samples: ${path}`);
+  }
+  console.log(`checkpoint: ${result.checkpoint ?? latestCheckpoint(outDir)}`);
+  result.model.dispose();
+}
+
+export function trainCommand(): Command {
+  const command = new Command('train').description(
+    'train a model on a data set, then report validation and test bits/dim and write samples',
+  );
+  addRunOptions(command);
+  addEngineOptions(command);
+  command
+    .optionsGroup('Output:')
+    .option('--out <dir>', 'run folder for checkpoints, metrics.jsonl and samples', 'runs/default')
+    .option('--resume', 'continue from the latest checkpoint in --out')
+    .option('--no-test', 'skip the test-set evaluation at the end')
+    .option(
+      '--samples <n>',
+      'samples drawn into samples.png at the end, 0 for none',
+      parseNonNegativeInteger,
+      16,
+    )
+    .action(async (_options, cmd: Command) => runTrain(cmd));
+  return command;
+}

@@ -1,0 +1,262 @@
+/**
+ * Command-line options shared by the commands, and the layering that turns them into a run
+ * configuration: defaults, then a `--preset`, then a `--config` JSON file, then explicit flags.
+ */
+import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { BACKEND_NAMES } from '../engine/backend.js';
+import { UserError } from '../errors.js';
+import { MODEL_PRESETS } from '../model/config.js';
+import { DATASETS, defaultRunConfig, type RunConfig } from '../train/config.js';
+import { SCHEDULES } from '../train/schedule.js';
+
+export function parseInteger(text: string): number {
+  const value = Number(text);
+  if (!/^-?\d+$/.test(text.trim()) || !Number.isSafeInteger(value)) {
+    throw new InvalidArgumentError(`'${text}' is not an integer.`);
+  }
+  return value;
+}
+
+/** Parses an integer of at least 1, for counts that must not be empty. */
+export function parsePositiveInteger(text: string): number {
+  const value = parseInteger(text);
+  if (value < 1) {
+    throw new InvalidArgumentError(`'${text}' is not an integer of at least 1.`);
+  }
+  return value;
+}
+
+/** Parses an integer of at least 0, for counts where 0 turns a feature off. */
+export function parseNonNegativeInteger(text: string): number {
+  const value = parseInteger(text);
+  if (value < 0) {
+    throw new InvalidArgumentError(`'${text}' is not an integer of at least 0.`);
+  }
+  return value;
+}
+
+export function parseNumber(text: string): number {
+  const value = Number(text);
+  if (text.trim() === '' || !Number.isFinite(value)) {
+    throw new InvalidArgumentError(`'${text}' is not a number.`);
+  }
+  return value;
+}
+
+/** Adds --backend and --data, which every command that runs a model or reads data takes. */
+export function addEngineOptions(command: Command): Command {
+  return command
+    .optionsGroup('Engine and data location:')
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js backend')
+        .choices(BACKEND_NAMES)
+        .default('wasm'),
+    )
+    .option(
+      '--data <dir>',
+      'data root holding cifar10/cifar-10-batches-bin/ (default: $RELPIX_DATA, then the download cache)',
+    );
+}
+
+/** Adds the model, data and training options of `relpix train`. */
+export function addRunOptions(command: Command): Command {
+  const defaults = defaultRunConfig();
+  return command
+    .optionsGroup('Configuration:')
+    .option('--config <file>', 'JSON file with {model, data, train} settings; flags override it')
+    .addOption(
+      new Option(
+        '--preset <name>',
+        'backbone size preset: depth, hidden and skip channels',
+      ).choices(Object.keys(MODEL_PRESETS)),
+    )
+    .optionsGroup('Data:')
+    .addOption(new Option('--dataset <name>', 'training data set').choices(DATASETS))
+    .option('--folder <dir>', 'folder of PNG images, for --dataset png')
+    .option(
+      '--size <pixels>',
+      `image side after box-filter reduction (default ${defaults.data.size})`,
+      parseInteger,
+    )
+    .option(
+      '--levels <n>',
+      `intensity levels per sub-pixel, a power of two (default ${defaults.model.levels})`,
+      parseInteger,
+    )
+    .option(
+      '--train-limit <n>',
+      'use only the first n training images (default: all)',
+      parseInteger,
+    )
+    .optionsGroup('Model:')
+    .option(
+      '--depth <n>',
+      `kernel-5 gated layers D (default ${defaults.model.depth})`,
+      parseInteger,
+    )
+    .option(
+      '--hidden <n>',
+      `channels H1 of the stacks (default ${defaults.model.hidden})`,
+      parseInteger,
+    )
+    .option(
+      '--skip <n>',
+      `channels H2 of skips and head (default ${defaults.model.skip})`,
+      parseInteger,
+    )
+    .optionsGroup('Optimisation:')
+    .option(
+      '--batch-size <n>',
+      `images per step (default ${defaults.train.batchSize})`,
+      parseInteger,
+    )
+    .option('--steps <n>', `optimiser steps (default ${defaults.train.steps})`, parseInteger)
+    .option(
+      '--minutes <m>',
+      'stop after m minutes even if steps remain (default: no limit)',
+      parseNumber,
+    )
+    .option(
+      '--lr <rate>',
+      `Adam learning rate (default ${defaults.train.learningRate})`,
+      parseNumber,
+    )
+    .addOption(
+      new Option(
+        '--lr-schedule <name>',
+        `learning-rate decay after warm-up (default ${defaults.train.schedule})`,
+      ).choices(SCHEDULES),
+    )
+    .option(
+      '--warmup-steps <n>',
+      `linear warm-up steps (default ${defaults.train.warmupSteps})`,
+      parseInteger,
+    )
+    .optionsGroup('Evaluation and checkpoints:')
+    .option(
+      '--eval-every <steps>',
+      `steps between validation runs, 0 for only at the end (default ${defaults.train.evalEvery})`,
+      parseInteger,
+    )
+    .option(
+      '--eval-images <n>',
+      `validation images per run, 0 for all 5,000 (default ${defaults.train.evalImages})`,
+      parseInteger,
+    )
+    .option(
+      '--checkpoint-every <steps>',
+      `steps between checkpoints (default ${defaults.train.checkpointEvery})`,
+      parseInteger,
+    )
+    .optionsGroup('Reproducibility:')
+    .option(
+      '--seed <n>',
+      `seed of initialisation and batch order (default ${defaults.train.seed})`,
+      parseInteger,
+    );
+}
+
+/** Maps each flag's option name to where it goes in the run configuration. */
+const FLAG_TARGETS: Record<string, [keyof RunConfig, string]> = {
+  dataset: ['data', 'dataset'],
+  folder: ['data', 'folder'],
+  size: ['data', 'size'],
+  trainLimit: ['data', 'trainLimit'],
+  levels: ['model', 'levels'],
+  depth: ['model', 'depth'],
+  hidden: ['model', 'hidden'],
+  skip: ['model', 'skip'],
+  batchSize: ['train', 'batchSize'],
+  steps: ['train', 'steps'],
+  minutes: ['train', 'minutes'],
+  lr: ['train', 'learningRate'],
+  lrSchedule: ['train', 'schedule'],
+  warmupSteps: ['train', 'warmupSteps'],
+  evalEvery: ['train', 'evalEvery'],
+  evalImages: ['train', 'evalImages'],
+  checkpointEvery: ['train', 'checkpointEvery'],
+  seed: ['train', 'seed'],
+};
+
+const CONFIG_SECTIONS = ['model', 'data', 'train'] as const;
+
+function readConfigFile(path: string): Partial<RunConfig> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(
+      `relpix: cannot read --config ${path} (${(error as Error).message}). ` +
+        'Pass the path of a JSON file.',
+    );
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new UserError(
+      `relpix: --config ${path} is not valid JSON (${(error as Error).message}); fix the file`,
+    );
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new UserError(
+      `relpix: --config ${path} must contain a JSON object such as {"train": {"steps": 100}}`,
+    );
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!CONFIG_SECTIONS.includes(key as (typeof CONFIG_SECTIONS)[number])) {
+      throw new UserError(
+        `relpix: config section '${key}' in ${path} is unknown, expected one of ` +
+          `${CONFIG_SECTIONS.join(', ')}`,
+      );
+    }
+  }
+  return parsed as Partial<RunConfig>;
+}
+
+/** Copies known keys of `source` into `target`, rejecting keys the configuration does not have. */
+function mergeSection(target: Record<string, unknown>, source: unknown, section: string): void {
+  if (source === undefined) return;
+  if (typeof source !== 'object' || source === null) {
+    throw new UserError(`relpix: config section '${section}' must be an object`);
+  }
+  for (const [key, value] of Object.entries(source)) {
+    if (!(key in target) && !(section === 'data' && key === 'folder')) {
+      throw new UserError(
+        `relpix: config key '${section}.${key}' is unknown; expected one of ` +
+          `${Object.keys(target).join(', ')}`,
+      );
+    }
+    target[key] = value;
+  }
+}
+
+/**
+ * Builds the run configuration of `command`: defaults, preset, config file, then the flags
+ * that the user typed. `base` replaces the defaults (a resumed run starts from its checkpoint).
+ */
+export function resolveRunConfig(
+  command: Command,
+  base: RunConfig = defaultRunConfig(),
+): RunConfig {
+  const config: RunConfig = structuredClone(base);
+  const options = command.opts();
+  if (options.preset !== undefined) {
+    Object.assign(config.model, MODEL_PRESETS[options.preset as string]);
+  }
+  if (options.config !== undefined) {
+    const file = readConfigFile(options.config as string);
+    for (const section of CONFIG_SECTIONS) {
+      mergeSection(config[section] as unknown as Record<string, unknown>, file[section], section);
+    }
+  }
+  for (const [name, [section, key]] of Object.entries(FLAG_TARGETS)) {
+    if (command.getOptionValueSource(name) === 'cli' || options[name] !== undefined) {
+      (config[section] as unknown as Record<string, unknown>)[key] = options[name];
+    }
+  }
+  config.model.height = config.data.size;
+  config.model.width = config.data.size;
+  return config;
+}

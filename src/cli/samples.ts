@@ -1,0 +1,76 @@
+/** Writing model samples, with their latent maps for mixture models, as a PNG grid. */
+import { writeFileSync } from 'node:fs';
+import { writePng, rowsGrid, scaleLevels, upscale, type Image } from '../io/png.js';
+import type { PixelModel } from '../model/model.js';
+import { latentImage, latentShares } from '../sample/latent.js';
+import { sampleImages } from '../sample/sampler.js';
+import type { Progress } from './progress.js';
+
+/** Converts sub-pixels [count, height, width, channels] in 0..levels-1 to displayable images. */
+export function toImages(
+  values: Int32Array,
+  count: number,
+  height: number,
+  width: number,
+  channels: number,
+  levels: number,
+): Image[] {
+  const size = height * width * channels;
+  return Array.from({ length: count }, (_, k) => ({
+    data: scaleLevels(values.subarray(k * size, (k + 1) * size), levels),
+    width,
+    height,
+    channels: channels === 1 ? 1 : 3,
+  }));
+}
+
+/** Picks a nearest-neighbour enlargement that makes an image side at least 64 pixels. */
+export function viewScale(side: number): number {
+  return Math.max(1, Math.ceil(64 / side));
+}
+
+export interface SampleGridResult {
+  /** Share of sampled pixels made by each latent choice, e.g. {"absolute": 0.4, ...}. */
+  shares: Record<string, number>;
+  seconds: number;
+}
+
+/**
+ * Draws `count` samples from `model` and writes them to `path` as a grid; for a mixture model
+ * each sample is followed by its latent map. Also writes the predictor shares to `path`.json.
+ */
+export async function writeSampleGrid(
+  model: PixelModel,
+  path: string,
+  count: number,
+  seed: number,
+  progress: Progress,
+): Promise<SampleGridResult> {
+  const { height, width, channels, levels, predictors } = model.config;
+  progress.start(height * width, 0, 'sample');
+  const started = performance.now();
+  const result = sampleImages(model, count, seed, (done) => {
+    const seconds = (performance.now() - started) / 1000;
+    progress.update(done, { 'pixels/s': ((done * count) / seconds).toFixed(1) });
+  });
+  progress.stop();
+  const seconds = (performance.now() - started) / 1000;
+
+  const scale = viewScale(Math.max(height, width));
+  const samples = toImages(result.images, count, height, width, channels, levels);
+  const withMaps = predictors.some((p) => p.kind !== 'absolute');
+  const cells = samples.flatMap((sample, k) => {
+    const cell = [upscale(sample, scale)];
+    if (withMaps)
+      cell.push(upscale(latentImage(result.latent, predictors, k, height, width), scale));
+    return [cell];
+  });
+  const perRow = Math.ceil(Math.sqrt(count));
+  const rows: Image[][] = [];
+  for (let k = 0; k < cells.length; k += perRow) rows.push(cells.slice(k, k + perRow).flat());
+  await writePng(path, rowsGrid(rows, { padding: 2 }));
+
+  const shares = latentShares(result.latent, predictors);
+  writeFileSync(`${path}.json`, `${JSON.stringify({ seed, count, seconds, shares }, null, 2)}\n`);
+  return { shares, seconds };
+}
