@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { downloadCommand } from './commands/download.js';
 import { evalCommand } from './commands/evaluate.js';
 import { sampleCommand } from './commands/sample.js';
+import { deltasCommand, statsCommand } from './commands/stats.js';
 import { trainCommand } from './commands/train.js';
 
 /**
@@ -28,7 +29,14 @@ export function buildProgram(): Command {
     .showSuggestionAfterError()
     .configureOutput({ outputError: printParseErrorOnOneLine('relpix') })
     .exitOverride();
-  for (const command of [trainCommand(), evalCommand(), sampleCommand(), downloadCommand()]) {
+  for (const command of [
+    trainCommand(),
+    evalCommand(),
+    sampleCommand(),
+    statsCommand(),
+    deltasCommand(),
+    downloadCommand(),
+  ]) {
     program.addCommand(
       command
         .showSuggestionAfterError()

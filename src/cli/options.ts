@@ -7,6 +7,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_NAMES } from '../engine/backend.js';
 import { UserError } from '../errors.js';
 import { MODEL_PRESETS } from '../model/config.js';
+import { parsePredictors } from '../model/predictors/config.js';
+import { OUTPUT_NEIGHBOURS } from '../model/predictors/neighbours.js';
 import { DATASETS, defaultRunConfig, type RunConfig } from '../train/config.js';
 import { SCHEDULES } from '../train/schedule.js';
 
@@ -105,6 +107,18 @@ export function addRunOptions(command: Command): Command {
       `channels H2 of skips and head (default ${defaults.model.skip})`,
       parseInteger,
     )
+    .optionsGroup('Predictors:')
+    .option(
+      '--predictors <list>',
+      "comma-separated predictors the gate mixes: 'absolute' and 'output:SET' with SET one of " +
+        `${OUTPUT_NEIGHBOURS.join(', ')} (default absolute)`,
+    )
+    .option(
+      '--prune <percent>',
+      'keep only this percentage of the most frequent deltas in each relative predictor (default 100)',
+      parseNumber,
+    )
+    .option('--mask', 'allow only deltas that keep the copied value inside 0..L-1')
     .optionsGroup('Optimisation:')
     .option(
       '--batch-size <n>',
@@ -256,7 +270,33 @@ export function resolveRunConfig(
       (config[section] as unknown as Record<string, unknown>)[key] = options[name];
     }
   }
+  applyPredictorOptions(config, options);
   config.model.height = config.data.size;
   config.model.width = config.data.size;
   return config;
+}
+
+/**
+ * Sets the predictors from --predictors, --prune and --mask. Without --predictors, --prune and
+ * --mask change the relative predictors already configured.
+ */
+function applyPredictorOptions(config: RunConfig, options: Record<string, unknown>): void {
+  const prune = options.prune as number | undefined;
+  const mask = options.mask as boolean | undefined;
+  if (options.predictors !== undefined) {
+    config.model.predictors = parsePredictors(
+      options.predictors as string,
+      mask ?? false,
+      prune ?? 100,
+    );
+    return;
+  }
+  for (const predictor of config.model.predictors) {
+    if (predictor.kind === 'absolute') continue;
+    if (prune !== undefined && prune !== predictor.prune) {
+      predictor.prune = prune;
+      delete predictor.kept;
+    }
+    if (mask !== undefined) predictor.mask = mask;
+  }
 }

@@ -7,16 +7,17 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { formatDuration, type Progress } from '../cli/progress.js';
 import type { ImageSet } from '../data/image_set.js';
+import type { BackendName } from '../engine/backend.js';
 import { UserError } from '../errors.js';
 import { loadCheckpoint, latestCheckpoint, saveCheckpoint } from '../io/checkpoint.js';
 import { modelConfigDifferences } from '../model/config.js';
 import { PixelModel } from '../model/model.js';
 import { Adam } from './adam.js';
-import { batchIndices, gatherImages } from './batches.js';
 import { validateRunConfig, type RunConfig } from './config.js';
-import { evaluate, type Evaluation } from './evaluate.js';
+import type { Evaluation } from './evaluate.js';
+import { fillKeptDeltas } from './kept_deltas.js';
+import { startRunner, type StepRunner } from './runner.js';
 import { learningRateAt } from './schedule.js';
-import { trainStep } from './step.js';
 
 export interface TrainOptions {
   config: RunConfig;
@@ -27,6 +28,10 @@ export interface TrainOptions {
   train: ImageSet;
   validation: ImageSet;
   progress: Progress;
+  /** Data-parallel worker threads; 1 trains on the calling thread. Default 1. */
+  workers?: number;
+  /** Backend of the worker threads. Default wasm. */
+  backend?: BackendName;
 }
 
 export interface TrainResult {
@@ -85,16 +90,25 @@ async function restore(options: TrainOptions, model: PixelModel, adam: Adam): Pr
   }
 }
 
-function validationEvaluation(options: TrainOptions, model: PixelModel): Evaluation {
+function validationEvaluation(options: TrainOptions, runner: StepRunner): Promise<Evaluation> {
   const { evalImages, batchSize } = options.config.train;
   const limit = evalImages === 0 ? options.validation.count : evalImages;
-  return evaluate(model, options.validation, Math.max(batchSize, 32), limit);
+  return runner.evaluate(options.validation, limit, Math.max(batchSize, 32));
+}
+
+/** Returns the name of the first parameter holding NaN or infinity, if any. */
+function nonFiniteParameter(model: PixelModel): string | undefined {
+  for (const [name, variable] of model.parameters) {
+    if (!(variable.dataSync() as Float32Array).every(Number.isFinite)) return name;
+  }
+  return undefined;
 }
 
 /** Trains a model as `options.config` describes and returns it with the final step. */
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const { config, outDir, progress } = options;
   validateRunConfig(config);
+  fillKeptDeltas(config.model, options.train);
   const { train: settings } = config;
   mkdirSync(outDir, { recursive: true });
   const metrics = new MetricsLog(join(outDir, 'metrics.jsonl'));
@@ -103,7 +117,6 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const adam = new Adam(model.parameters);
   let step = 0;
   let elapsedBefore = 0;
-  let validation: Evaluation | undefined;
   if (options.resume) {
     if (latestCheckpoint(outDir) === undefined) {
       throw new UserError(
@@ -118,8 +131,48 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   // Written only now, so that a rejected resume leaves the run's config.json as it was.
   writeFileSync(join(outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
 
+  const runner = await startRunner({
+    model,
+    adam,
+    train: options.train,
+    batchSize: settings.batchSize,
+    seed: settings.seed,
+    workers: options.workers ?? 1,
+    backend: options.backend ?? 'wasm',
+  });
+  try {
+    return await trainLoop(options, { model, adam, runner, metrics, step, elapsedBefore });
+  } finally {
+    await runner.close();
+  }
+}
+
+interface LoopState {
+  model: PixelModel;
+  adam: Adam;
+  runner: StepRunner;
+  metrics: MetricsLog;
+  step: number;
+  elapsedBefore: number;
+}
+
+async function trainLoop(options: TrainOptions, loop: LoopState): Promise<TrainResult> {
+  const { config, outDir, progress } = options;
+  const { train: settings } = config;
+  const { model, adam, runner, metrics, elapsedBefore } = loop;
+  let { step } = loop;
+  let validation: Evaluation | undefined;
   let lastCheckpoint: string | undefined;
   const save = async (): Promise<void> => {
+    await runner.sync();
+    const broken = nonFiniteParameter(model);
+    if (broken !== undefined) {
+      throw new UserError(
+        `relpix: parameter ${broken} became NaN or infinite by step ${step}; stopped without ` +
+          `saving. Last good checkpoint: ${lastCheckpoint ?? latestCheckpoint(outDir) ?? 'none'}. ` +
+          `Lower --lr (now ${settings.learningRate}) and resume with --resume, or start again`,
+      );
+    }
     const state: TrainState = {
       config,
       step,
@@ -151,9 +204,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       stoppedBy = 'time';
       break;
     }
-    const indices = batchIndices(options.train.count, settings.batchSize, settings.seed, step);
     const learningRate = learningRateAt(schedule, step);
-    const loss = trainStep(model, adam, gatherImages(options.train, indices), learningRate);
+    const loss = await runner.step(step, learningRate);
     if (!Number.isFinite(loss)) {
       progress.stop();
       const kept =
@@ -189,7 +241,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     });
 
     if (settings.evalEvery > 0 && step % settings.evalEvery === 0 && step < settings.steps) {
-      validation = validationEvaluation(options, model);
+      validation = await validationEvaluation(options, runner);
       metrics.write({ type: 'validation', step, ...summaryOf(validation) });
       progress.log(
         `step ${step}: validation ${validation.bitsPerDim.toFixed(4)} ± ` +
@@ -202,11 +254,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   }
   progress.stop();
 
-  validation = validationEvaluation(options, model);
+  validation = await validationEvaluation(options, runner);
   metrics.write({ type: 'validation', step, ...summaryOf(validation) });
   if (step > firstStep || lastCheckpoint === undefined) {
     await save();
   }
+  await runner.sync();
   adam.dispose();
   return { model, step, validation, stoppedBy, checkpoint: lastCheckpoint };
 }

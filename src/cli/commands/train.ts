@@ -1,10 +1,12 @@
 /** `relpix train`: trains a model, reports validation and test bits/dim and writes samples. */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { useBackend, type BackendName } from '../../engine/backend.js';
 import { latestCheckpoint } from '../../io/checkpoint.js';
 import { UserError } from '../../errors.js';
+import { validatePredictors } from '../../model/predictors/config.js';
 import { validateRunConfig, type RunConfig } from '../../train/config.js';
 import { evaluate } from '../../train/evaluate.js';
 import { trainModel } from '../../train/trainer.js';
@@ -12,6 +14,7 @@ import { loadSplit, matchModelToData } from '../data.js';
 import {
   addEngineOptions,
   addRunOptions,
+  parseInteger,
   parseNonNegativeInteger,
   resolveRunConfig,
 } from '../options.js';
@@ -49,6 +52,10 @@ async function runTrain(command: Command): Promise<void> {
   const config = resolveRunConfig(command, base);
   // Checked before the data loads, so that a bad flag fails fast and under its own name.
   validateRunConfig(config);
+  validatePredictors(config.model.predictors, config.model.levels, { needKept: false });
+  if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > 64) {
+    throw new UserError(`relpix: workers is ${options.workers}, expected an integer from 1 to 64`);
+  }
   await useBackend(options.backend as BackendName);
   const progress = createProgress();
 
@@ -68,6 +75,8 @@ async function runTrain(command: Command): Promise<void> {
     train,
     validation,
     progress,
+    workers: options.workers as number,
+    backend: options.backend as BackendName,
   });
   console.log(`parameters: ${result.model.parameterCount}`);
   console.log(`stopped after step ${result.step} (${result.stoppedBy} budget reached)`);
@@ -104,6 +113,13 @@ export function trainCommand(): Command {
   addRunOptions(command);
   addEngineOptions(command);
   command
+    .optionsGroup('Speed:')
+    .option(
+      '--workers <n>',
+      `data-parallel worker threads, each with its own TensorFlow.js (default: ${cpus().length}, the number of cores)`,
+      parseInteger,
+      cpus().length,
+    )
     .optionsGroup('Output:')
     .option('--out <dir>', 'run folder for checkpoints, metrics.jsonl and samples', 'runs/default')
     .option('--resume', 'continue from the latest checkpoint in --out')

@@ -53,8 +53,15 @@ export function parsePredictors(text: string, mask: boolean, prune: number): Pre
   return predictors;
 }
 
-/** Throws a UserError unless the predictor list is valid and keeps every value possible. */
-export function validatePredictors(predictors: PredictorConfig[], levels: number): void {
+/**
+ * Throws a UserError unless the predictor list is valid and keeps every value possible. With
+ * `needKept` false, a pruned predictor may still lack its kept set (it is counted later).
+ */
+export function validatePredictors(
+  predictors: PredictorConfig[],
+  levels: number,
+  { needKept = true }: { needKept?: boolean } = {},
+): void {
   if (predictors.length === 0) {
     throw new UserError('relpix: no predictor is enabled; pass e.g. --predictors absolute');
   }
@@ -71,7 +78,7 @@ export function validatePredictors(predictors: PredictorConfig[], levels: number
       );
     }
     const kept = predictor.kept;
-    if (predictor.prune < 100 && kept === undefined) {
+    if (needKept && predictor.prune < 100 && kept === undefined) {
       throw new UserError(
         `relpix: ${predictorName(predictor)} is pruned to ${predictor.prune}% but has no kept ` +
           `delta set; train with the data set (which counts the deltas) or run relpix deltas`,
