@@ -2,20 +2,23 @@
  * `npm run bench`: training-step and sampling speed of named configurations on real CIFAR-10
  * batches, printed as JSON lines (one per measurement) for docs/performance.md.
  *
- * Usage: npm run bench -- [--only NAME[,NAME]] [--steps N] [--backend wasm|cpu] [--data DIR]
+ * Usage: npm run bench -- [--only NAME[,NAME]] [--steps N] [--workers 1,2] [--data DIR]
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../src/data/dataset.js';
+import type { ImageSet } from '../src/data/image_set.js';
 import { resolveDataDir } from '../src/data/location.js';
 import { useBackend, type BackendName } from '../src/engine/backend.js';
 import type { ModelConfig } from '../src/model/config.js';
 import { PixelModel } from '../src/model/model.js';
+import type { PredictorConfig } from '../src/model/predictors/config.js';
 import { sampleImages } from '../src/sample/sampler.js';
+import { SAMPLERS, type SamplerKind } from '../src/sample/state_source.js';
 import { Adam } from '../src/train/adam.js';
-import { batchIndices, gatherImages } from '../src/train/batches.js';
-import { trainStep } from '../src/train/step.js';
+import { fillKeptDeltas } from '../src/train/kept_deltas.js';
+import { startRunner } from '../src/train/runner.js';
 
 interface BenchConfig {
   name: string;
@@ -26,35 +29,39 @@ interface BenchConfig {
   sampleCount: number;
 }
 
+const ABSOLUTE: PredictorConfig[] = [{ kind: 'absolute' }];
+const MIXTURE: PredictorConfig[] = [
+  { kind: 'absolute' },
+  { kind: 'output', neighbours: 'left+top', mask: true, prune: 20 },
+];
+const SMALL = { height: 16, width: 16, channels: 3, levels: 256, depth: 5, hidden: 32, skip: 128 };
+const CIFAR = { height: 32, width: 32, channels: 3, levels: 256, depth: 15, hidden: 64, skip: 512 };
+
 const CONFIGS: BenchConfig[] = [
   {
     name: 'small-16px-absolute',
-    model: {
-      height: 16,
-      width: 16,
-      channels: 3,
-      levels: 256,
-      depth: 5,
-      hidden: 32,
-      skip: 128,
-      predictors: [{ kind: 'absolute' }],
-    },
+    model: { ...SMALL, predictors: ABSOLUTE },
+    batchSize: 16,
+    samplePixels: 64,
+    sampleCount: 16,
+  },
+  {
+    name: 'small-16px-mixture',
+    model: { ...SMALL, predictors: MIXTURE },
     batchSize: 16,
     samplePixels: 64,
     sampleCount: 16,
   },
   {
     name: 'cifar-32px-absolute',
-    model: {
-      height: 32,
-      width: 32,
-      channels: 3,
-      levels: 256,
-      depth: 15,
-      hidden: 64,
-      skip: 512,
-      predictors: [{ kind: 'absolute' }],
-    },
+    model: { ...CIFAR, predictors: ABSOLUTE },
+    batchSize: 16,
+    samplePixels: 4,
+    sampleCount: 16,
+  },
+  {
+    name: 'cifar-32px-mixture',
+    model: { ...CIFAR, predictors: MIXTURE },
     batchSize: 16,
     samplePixels: 4,
     sampleCount: 16,
@@ -67,65 +74,86 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-function benchTraining(
+/** Times `steps` training steps after one warm-up step, with `workers` threads. */
+async function benchTraining(
   config: BenchConfig,
+  model: PixelModel,
+  data: ImageSet,
   steps: number,
-  dataRoot: string,
-): Record<string, unknown> {
-  const size = config.model.height;
-  const data = loadDataset({ name: 'cifar10', root: dataRoot, split: 'train', size, limit: 2000 });
-  const model = PixelModel.create(config.model, 1);
+  workers: number,
+  backend: BackendName,
+): Promise<Record<string, unknown>> {
   const adam = new Adam(model.parameters);
+  const runner = await startRunner({
+    model,
+    adam,
+    train: data,
+    batchSize: config.batchSize,
+    seed: 1,
+    workers,
+    backend,
+  });
   const times: number[] = [];
-  // Step 0 is a warm-up: it compiles nothing but allocates every buffer once.
-  for (let step = 0; step <= steps; step++) {
-    const batch = gatherImages(data, batchIndices(data.count, config.batchSize, 1, step));
-    const started = performance.now();
-    trainStep(model, adam, batch, 1e-3);
-    if (step > 0) times.push(performance.now() - started);
+  try {
+    for (let step = 0; step <= steps; step++) {
+      const started = performance.now();
+      await runner.step(step, 1e-3);
+      if (step > 0) times.push(performance.now() - started);
+    }
+  } finally {
+    await runner.close();
+    adam.dispose();
   }
   const msPerStep = median(times);
-  const result = {
+  return {
     kind: 'train',
     name: config.name,
     parameters: model.parameterCount,
     batchSize: config.batchSize,
-    workers: 1,
+    workers,
     steps,
     msPerStep: Math.round(msPerStep),
     imagesPerSecond: Number(((1000 * config.batchSize) / msPerStep).toFixed(2)),
-    tensorsAfter: tf.memory().numTensors,
   };
-  adam.dispose();
-  model.dispose();
-  return result;
 }
 
 class StopSampling extends Error {}
 
-function measureSampling(config: BenchConfig): Record<string, unknown> {
-  const model = PixelModel.create(config.model, 1);
+/**
+ * Times a sampler on a batch of images: the naive one for the first `samplePixels` pixels (its
+ * time per pixel is constant), the incremental one for whole images.
+ */
+function benchSampling(
+  config: BenchConfig,
+  model: PixelModel,
+  sampler: SamplerKind,
+): Record<string, unknown> {
+  const imagePixels = config.model.height * config.model.width;
+  const timed = sampler === 'naive' ? config.samplePixels : imagePixels;
   const started = performance.now();
   try {
-    sampleImages(model, config.sampleCount, 1, (done) => {
-      if (done >= config.samplePixels) throw new StopSampling();
-    });
+    sampleImages(
+      model,
+      config.sampleCount,
+      1,
+      (done) => {
+        if (done >= timed && done < imagePixels) throw new StopSampling();
+      },
+      sampler,
+    );
   } catch (error) {
     if (!(error instanceof StopSampling)) throw error;
   }
   const seconds = (performance.now() - started) / 1000;
-  model.dispose();
-  const pixels = config.samplePixels * config.sampleCount;
+  const pixels = timed * config.sampleCount;
   return {
     kind: 'sample',
     name: config.name,
-    sampler: 'naive',
+    sampler,
     images: config.sampleCount,
-    pixelsPerImage: config.samplePixels,
+    pixelsTimed: timed,
     pixelsPerSecond: Number((pixels / seconds).toFixed(2)),
-    secondsPerBatchEstimate: Number(
-      ((seconds / config.samplePixels) * config.model.height * config.model.width).toFixed(1),
-    ),
+    secondsPerBatch: Number(((seconds / timed) * imagePixels).toFixed(1)),
   };
 }
 
@@ -134,12 +162,16 @@ async function main(): Promise<void> {
     options: {
       only: { type: 'string' },
       steps: { type: 'string', default: '3' },
+      workers: { type: 'string', default: `1,${cpus().length}` },
       backend: { type: 'string', default: 'wasm' },
       data: { type: 'string' },
+      'no-sample': { type: 'boolean', default: false },
     },
   });
   const steps = Number(values.steps);
-  await useBackend(values.backend as BackendName);
+  const backend = values.backend as BackendName;
+  const workerCounts = [...new Set(values.workers.split(',').map(Number))];
+  await useBackend(backend);
   const dataRoot = resolveDataDir(values.data);
   const only = values.only?.split(',');
   const selected = CONFIGS.filter((c) => only === undefined || only.includes(c.name));
@@ -148,13 +180,36 @@ async function main(): Promise<void> {
       kind: 'machine',
       cores: cpus().length,
       cpu: cpus()[0]?.model,
-      backend: values.backend,
+      backend,
       node: process.version,
+      tfjs: tf.version.tfjs,
     }),
   );
   for (const config of selected) {
-    console.log(JSON.stringify(benchTraining(config, steps, dataRoot)));
-    console.log(JSON.stringify(measureSampling(config)));
+    const size = config.model.height;
+    const data = loadDataset({
+      name: 'cifar10',
+      root: dataRoot,
+      split: 'train',
+      size,
+      limit: 2000,
+    });
+    const modelConfig = structuredClone(config.model);
+    fillKeptDeltas(modelConfig, data);
+    for (const workers of workerCounts) {
+      const model = PixelModel.create(modelConfig, 1);
+      console.log(
+        JSON.stringify(await benchTraining(config, model, data, steps, workers, backend)),
+      );
+      model.dispose();
+    }
+    if (!values['no-sample']) {
+      const model = PixelModel.create(modelConfig, 1);
+      for (const sampler of SAMPLERS) {
+        console.log(JSON.stringify(benchSampling(config, model, sampler)));
+      }
+      model.dispose();
+    }
   }
 }
 

@@ -4,6 +4,7 @@ import { writePng, rowsGrid, scaleLevels, upscale, type Image } from '../io/png.
 import type { PixelModel } from '../model/model.js';
 import { latentImage, latentShares } from '../sample/latent.js';
 import { sampleImages } from '../sample/sampler.js';
+import type { SamplerKind } from '../sample/state_source.js';
 import type { Progress } from './progress.js';
 
 /** Converts sub-pixels [count, height, width, channels] in 0..levels-1 to displayable images. */
@@ -29,6 +30,13 @@ export function viewScale(side: number): number {
   return Math.max(1, Math.ceil(64 / side));
 }
 
+/** Formats predictor shares as `absolute 40.0%, output:left+top (0,-1) 35.2%, ...`. */
+export function formatShares(shares: Record<string, number>): string {
+  return Object.entries(shares)
+    .map(([name, share]) => `${name} ${(100 * share).toFixed(1)}%`)
+    .join(', ');
+}
+
 export interface SampleGridResult {
   /** Share of sampled pixels made by each latent choice, e.g. {"absolute": 0.4, ...}. */
   shares: Record<string, number>;
@@ -45,14 +53,21 @@ export async function writeSampleGrid(
   count: number,
   seed: number,
   progress: Progress,
+  sampler: SamplerKind = 'incremental',
 ): Promise<SampleGridResult> {
   const { height, width, channels, levels, predictors } = model.config;
   progress.start(height * width, 0, 'sample');
   const started = performance.now();
-  const result = sampleImages(model, count, seed, (done) => {
-    const seconds = (performance.now() - started) / 1000;
-    progress.update(done, { 'pixels/s': ((done * count) / seconds).toFixed(1) });
-  });
+  const result = sampleImages(
+    model,
+    count,
+    seed,
+    (done) => {
+      const seconds = (performance.now() - started) / 1000;
+      progress.update(done, { 'pixels/s': ((done * count) / seconds).toFixed(1) });
+    },
+    sampler,
+  );
   progress.stop();
   const seconds = (performance.now() - started) / 1000;
 

@@ -4,20 +4,26 @@
  * of kernel 7, then `depth` layers of kernel 5, and skip connections into `skip` channels.
  *
  * Causality: the output at pixel (r, c) depends only on pixels before it in raster order, never
- * on the pixel itself. The vertical stack at row r sees rows above r only; the horizontal stack
- * at (r, c) sees row r left of c and the vertical stack's state.
+ * on the pixel itself. The vertical stack at row r reads rows above r only, and the horizontal
+ * stack at (r, c) reads row r left of c and the vertical stack's state.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
 import { causalConv, dense, gate, shiftDown, shiftRight } from './layers.js';
 import { getParameter, type ParameterFactory, type ParameterMap } from './parameters.js';
 
-/** Rows above and columns on each side that the first layer's vertical kernel covers. */
-const FIRST_ROWS = 3;
-const FIRST_HALF_WIDTH = 3;
-/** Rows and columns that later layers' kernels reach back: kernel 5 gives 3x5 and 1x3. */
-const LATER_ROWS = 3;
-const LATER_HALF_WIDTH = 2;
+/** Rows above and columns on each side that the first layer's vertical kernel covers (7 wide). */
+export const FIRST_ROWS = 3;
+export const FIRST_HALF_WIDTH = 3;
+/** Rows and columns on each side of later layers' vertical kernels: kernel 5 gives 3x5. */
+export const LATER_ROWS = 3;
+export const LATER_HALF_WIDTH = 2;
+/**
+ * Width of every horizontal kernel: the 3 pixels left of the current one in the first layer
+ * (which reads the image shifted right by one), the previous layer's state at the pixel and the
+ * 2 to its left in later layers.
+ */
+export const HORIZONTAL_WIDTH = 3;
 
 /**
  * Creates the backbone's parameters. Each gated convolution has separate kernels for its tanh
@@ -33,7 +39,7 @@ export function createBackboneParameters(factory: ParameterFactory, config: Mode
     for (const half of ['a', 'b']) {
       factory.weight(`${p}/vertical_${half}`, [rows, 2 * halfWidth + 1, inChannels, hidden]);
       factory.zeros(`${p}/vertical_bias_${half}`, [hidden]);
-      factory.weight(`${p}/horizontal_${half}`, [1, halfWidth + 1, inChannels, hidden]);
+      factory.weight(`${p}/horizontal_${half}`, [1, HORIZONTAL_WIDTH, inChannels, hidden]);
       factory.zeros(`${p}/horizontal_bias_${half}`, [hidden]);
       factory.weight(`${p}/link_${half}`, [hidden, hidden]);
     }
@@ -59,7 +65,7 @@ interface Stacks {
  * Runs layer `layer` on the stacks and returns the new stacks and the layer's gated output.
  * Layer 0 reads the image twice: shifted down for the vertical stack (rows above only) and
  * shifted right for the horizontal stack (pixels to the left only). The vertical stack's gated
- * output at (r, c) sees rows above r only, so the horizontal stack may add it at (r, c).
+ * output at (r, c) depends on rows above r only, so the horizontal stack may add it at (r, c).
  */
 function gatedLayer(
   parameters: ParameterMap,
@@ -92,7 +98,7 @@ function gatedLayer(
       p(`horizontal_${half}`),
       p(`horizontal_bias_${half}`),
       0,
-      halfWidth,
+      HORIZONTAL_WIDTH - 1,
       0,
     );
     return tf.add(conv, dense(vertical, p<tf.Tensor2D>(`link_${half}`)));

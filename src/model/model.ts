@@ -88,7 +88,7 @@ export class PixelModel {
       levels: this.config.levels,
       pixelStates: h,
       subPixelStates: subPixelStates(this.parameters, this.config, h, columns),
-      sourceStates: h,
+      sourceStates: (rows) => tf.gather(h, tf.tensor1d(rows, 'int32')),
       values: x.dataSync() as Int32Array,
       positions: allPositions(batch, height * width),
       columns,

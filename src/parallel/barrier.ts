@@ -5,7 +5,7 @@
 export class Barrier {
   private readonly state: Int32Array;
 
-  /** `buffer` holds two int32 slots (counter, generation) starting at byte `offset`. */
+  /** `buffer` contains two int32 slots (counter, generation) starting at byte `offset`. */
   constructor(
     buffer: SharedArrayBuffer,
     offset: number,

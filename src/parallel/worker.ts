@@ -1,5 +1,5 @@
 /**
- * A data-parallel training worker: holds a replica of the model and optimiser, computes the
+ * A data-parallel training worker: keeps a replica of the model and optimiser, computes the
  * gradient of its share of each batch, and applies the same averaged update as every other
  * worker, so the replicas stay identical.
  */

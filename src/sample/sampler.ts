@@ -1,7 +1,7 @@
 /**
- * Naive raster-order sampling from the latent mixture: one backbone pass over the whole batch per
- * pixel, then per image a predictor, a copied pixel for a relative predictor, and the sub-pixels
- * one after another. Records the latent map of every pixel.
+ * Raster-order sampling from the latent mixture: per pixel the backbone state (incremental or a
+ * whole pass, see state_source.ts), then per image a predictor, a copied pixel for a relative
+ * predictor, and the sub-pixels one after another. Records the latent map of every pixel.
  */
 import * as tf from '@tensorflow/tfjs';
 import { subPixelColumns, subPixelStates } from '../model/head.js';
@@ -11,13 +11,14 @@ import { absoluteLogits } from '../model/predictors/absolute.js';
 import type { PixelContext } from '../model/predictors/context.js';
 import type { PreparedCandidates } from '../model/predictors/output_relative.js';
 import { drawFromLogits, seededRandom, type Random } from './categorical.js';
+import { createStateSource, type SamplerKind, type StateSource } from './state_source.js';
 import type { LatentMap } from './latent.js';
 
 export interface SampleResult {
   /** Sampled sub-pixels [count, height, width, channels], values 0..levels-1. */
   images: Int32Array;
   count: number;
-  /** Which predictor and which copied pixel made each pixel [count * height * width]. */
+  /** Predictor and copied pixel of each sampled pixel [count * height * width]. */
   latent: LatentMap;
 }
 
@@ -27,16 +28,11 @@ function pixelContext(
   images: Int32Array,
   count: number,
   position: number,
-  states: tf.Tensor2D,
+  states: StateSource,
+  h: tf.Tensor2D,
   current: Int32Array,
 ): PixelContext {
-  const { height, width, channels, levels, skip } = model.config;
-  const pixels = height * width;
-  const rows = tf.tensor1d(
-    Array.from({ length: count }, (_, b) => b * pixels + position),
-    'int32',
-  );
-  const h = tf.reshape(tf.gather(states, rows), [count, skip]) as tf.Tensor2D;
+  const { height, width, channels, levels } = model.config;
   const columns = subPixelColumns(tf.tensor2d(current, [count, channels], 'int32'));
   return {
     height,
@@ -45,7 +41,7 @@ function pixelContext(
     levels,
     pixelStates: h,
     subPixelStates: subPixelStates(model.parameters, model.config, h, columns),
-    sourceStates: states,
+    sourceStates: (rows) => states.sourceStates(rows),
     values: images,
     positions: {
       image: Int32Array.from({ length: count }, (_, b) => b),
@@ -70,16 +66,16 @@ function samplePixel(
   images: Int32Array,
   count: number,
   position: number,
+  states: StateSource,
   random: Random,
   latent: LatentMap,
 ): void {
-  const { height, width, channels, levels, skip, predictors } = model.config;
+  const { height, width, channels, levels, predictors } = model.config;
   const pixels = height * width;
   const current = new Int32Array(count * channels);
   tf.tidy(() => {
-    const x = tf.tensor4d(images, [count, height, width, channels], 'int32');
-    const states = tf.reshape(model.pixelStates(x), [-1, skip]) as tf.Tensor2D;
-    let context = pixelContext(model, images, count, position, states, current);
+    const h = states.pixelStates(images, position);
+    let context = pixelContext(model, images, count, position, states, h, current);
     const chosen = drawRows(
       gateLogProbs(model.parameters, model.config, context.subPixelStates[0]),
       random,
@@ -96,7 +92,7 @@ function samplePixel(
       });
     });
     for (let c = 0; c < channels; c++) {
-      if (c > 0) context = pixelContext(model, images, count, position, states, current);
+      if (c > 0) context = pixelContext(model, images, count, position, states, h, current);
       const rows = new Map<string, ArrayLike<number>>();
       const rowsFor = (j: number, r: number): ArrayLike<number> => {
         const key = `${j}:${r}`;
@@ -139,13 +135,14 @@ function samplePixel(
 
 /**
  * Draws `count` images from `model`, reproducibly from `seed`; `onPixel(done, total)` is called
- * after each pixel.
+ * after each pixel. Both samplers draw the same images for the same seed.
  */
 export function sampleImages(
   model: PixelModel,
   count: number,
   seed: number,
   onPixel?: (done: number, total: number) => void,
+  sampler: SamplerKind = 'incremental',
 ): SampleResult {
   const { height, width, channels } = model.config;
   const random = seededRandom(seed);
@@ -155,9 +152,14 @@ export function sampleImages(
     predictor: new Int32Array(count * pixels),
     source: new Int32Array(count * pixels).fill(-1),
   };
-  for (let position = 0; position < pixels; position++) {
-    samplePixel(model, images, count, position, random, latent);
-    onPixel?.(position + 1, pixels);
+  const states = createStateSource(sampler, model, count);
+  try {
+    for (let position = 0; position < pixels; position++) {
+      samplePixel(model, images, count, position, states, random, latent);
+      onPixel?.(position + 1, pixels);
+    }
+  } finally {
+    states.dispose();
   }
   return { images, count, latent };
 }

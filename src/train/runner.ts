@@ -1,5 +1,5 @@
 /**
- * Where training steps run: on this thread, or split between data-parallel worker threads.
+ * Step runners: training steps on this thread, or split between data-parallel worker threads.
  * Both give the same updates up to the order of float summation.
  */
 import type { ImageSet } from '../data/image_set.js';

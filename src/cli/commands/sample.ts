@@ -1,16 +1,25 @@
 /** `relpix sample`: draws images from a trained model into a PNG grid. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
+import { SAMPLERS } from '../../sample/state_source.js';
 import { useBackend, type BackendName } from '../../engine/backend.js';
 import { loadTrainedModel } from '../model_file.js';
 import { addEngineOptions, parseInteger, parsePositiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
-import { writeSampleGrid } from '../samples.js';
+import { formatShares, writeSampleGrid } from '../samples.js';
 
 async function runSample(checkpoint: string, command: Command): Promise<void> {
   const options = command.opts();
   await useBackend(options.backend as BackendName);
   const loaded = await loadTrainedModel(checkpoint);
-  await writeSampleGrid(loaded.model, options.out, options.count, options.seed, createProgress());
+  const result = await writeSampleGrid(
+    loaded.model,
+    options.out,
+    options.count,
+    options.seed,
+    createProgress(),
+    options.sampler,
+  );
+  console.log(`pixels made by each predictor: ${formatShares(result.shares)}`);
   console.log(`wrote ${options.count} samples to ${options.out} (model step ${loaded.step})`);
   loaded.model.dispose();
 }
@@ -21,7 +30,12 @@ export function sampleCommand(): Command {
     .argument('<checkpoint>', 'a run folder (its latest checkpoint) or a checkpoint folder')
     .option('--count <n>', 'number of images', parsePositiveInteger, 16)
     .option('--seed <n>', 'seed of the draws; the same seed gives the same images', parseInteger, 1)
-    .option('--out <file>', 'PNG file to write', 'samples.png');
+    .option('--out <file>', 'PNG file to write', 'samples.png')
+    .addOption(
+      new Option('--sampler <kind>', 'incremental caches, or a whole-network pass per pixel')
+        .choices(SAMPLERS)
+        .default('incremental'),
+    );
   addEngineOptions(command);
   command.action(async (checkpoint: string, _options, cmd: Command) => runSample(checkpoint, cmd));
   return command;

@@ -19,7 +19,7 @@ import {
   resolveRunConfig,
 } from '../options.js';
 import { createProgress } from '../progress.js';
-import { writeSampleGrid } from '../samples.js';
+import { formatShares, writeSampleGrid } from '../samples.js';
 
 /** Reads the configuration saved with the latest checkpoint of `outDir`, if there is one. */
 function checkpointConfig(outDir: string): RunConfig | undefined {
@@ -99,8 +99,14 @@ async function runTrain(command: Command): Promise<void> {
   }
   if (options.samples > 0) {
     const path = join(outDir, 'samples.png');
-    await writeSampleGrid(result.model, path, options.samples, config.train.seed, createProgress());
-    console.log(`samples: ${path}`);
+    const grid = await writeSampleGrid(
+      result.model,
+      path,
+      options.samples,
+      config.train.seed,
+      createProgress(),
+    );
+    console.log(`samples: ${path} (pixels made by each predictor: ${formatShares(grid.shares)})`);
   }
   console.log(`checkpoint: ${result.checkpoint ?? latestCheckpoint(outDir)}`);
   result.model.dispose();

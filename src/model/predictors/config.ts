@@ -1,6 +1,6 @@
 /**
- * Which predictors a model mixes, with each relative predictor's neighbour set, masking and
- * pruning, and the check that every sub-pixel value stays possible.
+ * Predictor configuration: the predictors a model mixes, each relative predictor's neighbour set,
+ * masking and pruning, and the check that every sub-pixel value stays possible.
  */
 import { UserError } from '../../errors.js';
 import { OUTPUT_NEIGHBOURS, type OutputNeighbours } from './neighbours.js';

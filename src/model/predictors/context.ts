@@ -21,11 +21,12 @@ export interface PixelContext {
   /** Sub-pixel states h_{i,c} [n, skip], one per channel. */
   subPixelStates: tf.Tensor2D[];
   /**
-   * Pixel states of every image [images * height * width, skip] in raster order. A copied pixel
-   * q takes as its state row image * H * W + q + 1: the state at the next raster position, which
-   * has seen pixel q and nothing at or after the pixel being predicted.
+   * Returns the pixel states [rows.length, skip] at raster rows `rows` of all images, where row
+   * image * H * W + q is position q of that image. A copied pixel q takes the state of row
+   * image * H * W + q + 1: the next raster position, which has seen pixel q and nothing at or
+   * after the pixel being predicted.
    */
-  sourceStates: tf.Tensor2D;
+  sourceStates(rows: Int32Array): tf.Tensor2D;
   /** All sub-pixel values [images, height, width, channels] as known so far (NHWC). */
   values: Int32Array;
   positions: PixelPositions;

@@ -15,13 +15,16 @@ import { LOG_ZERO, type PixelContext } from './context.js';
 import type { OutputRelativePredictor } from './config.js';
 import { outputOffsets, type Offset } from './neighbours.js';
 
+/** Source row of a candidate outside the image: the null pixel. */
+const NULL_ROW = -1;
+
 /** Candidate sources of n pixels: row into the source states and value per channel, per r. */
 interface Sources {
   rows: Int32Array[];
   values: Int32Array[][];
 }
 
-/** What every sub-pixel of a set of pixels shares: candidate sources, features and pointer. */
+/** Candidate sources, features and pointer: the part shared by every sub-pixel of a pixel. */
 export interface PreparedCandidates {
   sources: Sources;
   /** f_r [n, features] per candidate. */
@@ -82,7 +85,6 @@ export class OutputRelative {
     const { height, width, channels, values, positions } = context;
     const n = positions.image.length;
     const pixels = height * width;
-    const nullRow = context.sourceStates.shape[0];
     const rows: Int32Array[] = [];
     const sourceValues: Int32Array[][] = [];
     for (const [dy, dx] of this.offsets) {
@@ -93,7 +95,7 @@ export class OutputRelative {
         const y = Math.floor(positions.position[k] / width) + dy;
         const x = (positions.position[k] % width) + dx;
         if (y < 0 || y >= height || x < 0 || x >= width) {
-          row[k] = nullRow;
+          row[k] = NULL_ROW;
           continue;
         }
         const q = y * width + x;
@@ -117,14 +119,18 @@ export class OutputRelative {
     context: PixelContext,
     sources: Sources,
   ): tf.Tensor2D[] {
-    const states = tf.concat([
-      context.sourceStates,
-      this.parameter<tf.Tensor2D>(parameters, 'null_state'),
-    ]);
+    const nullState = this.parameter<tf.Tensor2D>(parameters, 'null_state');
     const project = this.parameter<tf.Tensor2D>(parameters, 'source_state');
     return sources.rows.map((row, r) => {
       const n = row.length;
-      let feature = tf.matMul(tf.gather(states, tf.tensor1d(row, 'int32')), project);
+      const outside = Float32Array.from(row, (source) => (source === NULL_ROW ? 1 : 0));
+      let states = context.sourceStates(Int32Array.from(row, (source) => Math.max(source, 0)));
+      if (outside.some((flag) => flag === 1)) {
+        // Rows outside the image take the learned null state instead of the gathered one.
+        const mask = tf.tensor2d(outside, [n, 1]);
+        states = tf.add(tf.mul(states, tf.sub(1, mask)), tf.mul(nullState, mask));
+      }
+      let feature = tf.matMul(states, project);
       for (let c = 0; c < context.channels; c++) {
         const table = this.parameter<tf.Tensor2D>(parameters, `source_value_${c}`);
         const value = tf.tensor1d(sources.values[r][c], 'int32');
