@@ -4,7 +4,7 @@
 # Usage: scripts/compare-predictors.sh DATA_ROOT [STEPS] [SEED]
 set -euo pipefail
 data=${1:?usage: scripts/compare-predictors.sh DATA_ROOT [STEPS] [SEED]}
-steps=${2:-1500}
+steps=${2:-1200}
 seed=${3:-1}
 relpix() { node "$(dirname "$0")/../dist/src/cli/main.js" "$@"; }
 common=(--data "$data" --preset small --size 16 --steps "$steps" --seed "$seed" --no-test --samples 16)

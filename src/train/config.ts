@@ -56,7 +56,9 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   batchSize: 16,
   steps: 3000,
   minutes: 0,
-  learningRate: 2e-3,
+  // On CIFAR-10 at 16x16 with the small preset, 5e-3 reached 5.37 validation bits/dim after 800
+  // constant-rate steps where 2e-3 reached 5.65 (docs/training.md).
+  learningRate: 5e-3,
   schedule: 'cosine',
   warmupSteps: 100,
   minRatio: 0.05,
