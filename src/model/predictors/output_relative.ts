@@ -198,7 +198,14 @@ export class OutputRelative {
     const source = prepared.sources.values[r][c];
     const mask = this.predictor.mask ? this.maskTable() : undefined;
     const logProbs = tf.tidy(() =>
-      this.deltaLogProbs(parameters, context, c, prepared.features[r], source, mask).dataSync(),
+      this.deltaLogProbs(
+        parameters,
+        c,
+        this.ownLogits(parameters, context, c),
+        prepared.features[r],
+        source,
+        mask,
+      ).dataSync(),
     );
     mask?.dispose();
     const kept = this.deltas.length;
@@ -218,25 +225,28 @@ export class OutputRelative {
    */
   private deltaLogProbs(
     parameters: ParameterMap,
-    context: PixelContext,
     c: number,
+    own: tf.Tensor2D,
     feature: tf.Tensor2D,
     sourceValue: Int32Array,
     mask: tf.Tensor2D | undefined,
   ): tf.Tensor2D {
-    const own = tf.matMul(
-      context.subPixelStates[c],
-      this.parameter<tf.Tensor2D>(parameters, `delta_${c}`),
-    );
     const fromSource = tf.matMul(
       feature,
       this.parameter<tf.Tensor2D>(parameters, `source_delta_${c}`),
     );
-    let logits = tf.add(tf.add(own, fromSource), this.parameter(parameters, `delta_bias_${c}`));
+    let logits = tf.add(own, fromSource);
     if (mask !== undefined) {
       logits = tf.add(logits, tf.gather(mask, tf.tensor1d(sourceValue, 'int32')));
     }
     return tf.logSoftmax(logits as tf.Tensor2D);
+  }
+
+  /** Computes the candidate-independent adjustment logits W_p h_{i,c} + b [n, kept]. */
+  private ownLogits(parameters: ParameterMap, context: PixelContext, c: number): tf.Tensor2D {
+    const weight = this.parameter<tf.Tensor2D>(parameters, `delta_${c}`);
+    const bias = this.parameter<tf.Tensor1D>(parameters, `delta_bias_${c}`);
+    return tf.add(tf.matMul(context.subPixelStates[c], weight), bias);
   }
 
   /**
@@ -247,7 +257,9 @@ export class OutputRelative {
     const { levels } = this.config;
     const { sources, features, pointer } = this.prepare(parameters, context);
     const mask = this.predictor.mask ? this.maskTable() : undefined;
-    const own = context.columns.map((column) => column.dataSync());
+    const values = context.columns.map((column) => column.dataSync());
+    // W_p h_{i,c} does not depend on the candidate, so each channel computes it once.
+    const own: tf.Tensor2D[] = [];
     const perCandidate: tf.Tensor1D[] = [];
     features.forEach((feature, r) => {
       let total = tf.reshape(tf.slice(pointer, [0, r], [-1, 1]), [-1]) as tf.Tensor1D;
@@ -256,11 +268,12 @@ export class OutputRelative {
         const slots = new Int32Array(source.length);
         const penalty = new Float32Array(source.length);
         for (let k = 0; k < source.length; k++) {
-          const slot = this.slotOfDelta[own[c][k] - source[k] + levels - 1];
+          const slot = this.slotOfDelta[values[c][k] - source[k] + levels - 1];
           slots[k] = Math.max(slot, 0);
           penalty[k] = slot < 0 ? LOG_ZERO : 0;
         }
-        const logProbs = this.deltaLogProbs(parameters, context, c, feature, source, mask);
+        own[c] ??= this.ownLogits(parameters, context, c);
+        const logProbs = this.deltaLogProbs(parameters, c, own[c], feature, source, mask);
         const picked = pickPerRow(logProbs, tf.tensor1d(slots, 'int32'));
         total = tf.add(total, tf.add(picked, tf.tensor1d(penalty)));
       }
