@@ -1,0 +1,71 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  conditioningImages,
+  greyImages,
+  lowResolutionImages,
+  lowResolutionSide,
+  luma,
+} from '../../src/data/tasks.js';
+
+test('luma uses BT.601 weights and rounds', () => {
+  assert.equal(luma(255, 0, 0), 76);
+  assert.equal(luma(0, 255, 0), 150);
+  assert.equal(luma(0, 0, 255), 29);
+  assert.equal(luma(10, 20, 30), 18);
+  assert.equal(luma(255, 255, 255), 255);
+});
+
+test('grey images repeat luma in every channel', () => {
+  const grey = greyImages([255, 0, 0, 10, 20, 30], { count: 1, height: 1, width: 2, channels: 3 });
+  assert.deepEqual(Array.from(grey), [76, 76, 76, 18, 18, 18]);
+});
+
+test('low-resolution side is 8 at 32 pixels', () => {
+  assert.equal(lowResolutionSide(32), 8);
+  assert.equal(lowResolutionSide(16), 4);
+  assert.equal(lowResolutionSide(8), 2);
+});
+
+test('super-resolution input of an 8x8 image', () => {
+  // Blocks of 4x4 with means 0, 100 (top) and 200, 40 (bottom).
+  const blocks = [
+    [0, 100],
+    [200, 40],
+  ];
+  const values = Array.from(
+    { length: 64 },
+    (_, k) => blocks[Math.floor(k / 32)][Math.floor((k % 8) / 4)],
+  );
+  const y = lowResolutionImages(values, { count: 1, height: 8, width: 8, channels: 1 }, 256);
+  const at = (row: number, column: number) => y[row * 8 + column];
+  // Rows and columns 0 and 1 lie before the first block centre (1.5), so they copy block (0, 0).
+  assert.equal(at(0, 0), 0);
+  assert.equal(at(1, 1), 0);
+  // Column 2 is 1/8 of the way from the centre of block 0 to block 1: 0.875 * 0 + 0.125 * 100.
+  assert.equal(at(0, 2), 13);
+  // Column 5 is 7/8 of the way: 0.125 * 0 + 0.875 * 100 = 87.5, rounded up.
+  assert.equal(at(0, 5), 88);
+  // Row 7, column 7 lies beyond the last centres: block (1, 1).
+  assert.equal(at(7, 7), 40);
+  // Row 4, column 0: 5/8 from block (0, 0) to block (1, 0): 0.625 * 200.
+  assert.equal(at(4, 0), 125);
+});
+
+test('super-resolution input of a flat image is flat', () => {
+  const values = new Array(32 * 32 * 3).fill(77);
+  const y = lowResolutionImages(values, { count: 1, height: 32, width: 32, channels: 3 }, 256);
+  assert.ok(y.every((v) => v === 77));
+});
+
+test('unconditional task has no conditioning image', () => {
+  assert.equal(
+    conditioningImages(
+      'unconditional',
+      [1, 2, 3],
+      { count: 1, height: 1, width: 1, channels: 3 },
+      256,
+    ),
+    undefined,
+  );
+});
