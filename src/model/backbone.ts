@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './config.js';
+import { conditionTerm, type ConditioningFeatures } from './conditioning.js';
 import { causalConv, dense, gate, shiftDown, shiftRight } from './layers.js';
 import { getParameter, type ParameterFactory, type ParameterMap } from './parameters.js';
 
@@ -72,6 +73,7 @@ function gatedLayer(
   layer: number,
   input: Stacks,
   last: boolean,
+  condition?: tf.Tensor4D,
 ): { stacks: Stacks; gated: tf.Tensor4D } {
   const p = <T extends tf.Tensor>(name: string) =>
     getParameter<T>(parameters, `backbone/${layer}/${name}`);
@@ -90,7 +92,14 @@ function gatedLayer(
       halfWidth,
       halfWidth,
     );
-  const vertical = gate(verticalHalf('a'), verticalHalf('b'));
+  const conditioned = (stack: 'vertical' | 'horizontal', half: string, pre: tf.Tensor4D) =>
+    condition === undefined
+      ? pre
+      : (tf.add(pre, conditionTerm(parameters, layer, stack, half, condition)) as tf.Tensor4D);
+  const vertical = gate(
+    conditioned('vertical', 'a', verticalHalf('a')),
+    conditioned('vertical', 'b', verticalHalf('b')),
+  );
 
   const horizontalHalf = (half: string): tf.Tensor4D => {
     const conv = causalConv(
@@ -101,7 +110,8 @@ function gatedLayer(
       HORIZONTAL_WIDTH - 1,
       0,
     );
-    return tf.add(conv, dense(vertical, p<tf.Tensor2D>(`link_${half}`)));
+    const linked = tf.add(conv, dense(vertical, p<tf.Tensor2D>(`link_${half}`))) as tf.Tensor4D;
+    return conditioned('horizontal', half, linked);
   };
   const gated = gate(horizontalHalf('a'), horizontalHalf('b'));
 
@@ -113,17 +123,20 @@ function gatedLayer(
 
 /**
  * Computes the per-pixel state h_i [batch, height, width, skip] of the image `x`
- * [batch, height, width, channels], scaled to -1..1. The state at pixel i depends on x_<i only.
+ * [batch, height, width, channels], scaled to -1..1. The state at pixel i depends on x_<i only,
+ * and on all of the conditioning image through `conditioning` when given.
  */
 export function runBackbone(
   parameters: ParameterMap,
   config: ModelConfig,
   x: tf.Tensor4D,
+  conditioning?: ConditioningFeatures,
 ): tf.Tensor4D {
   let stacks: Stacks = { vertical: x, horizontal: x };
   let skipSum: tf.Tensor4D | undefined;
   for (let layer = 0; layer <= config.depth; layer++) {
-    const result = gatedLayer(parameters, layer, stacks, layer === config.depth);
+    const last = layer === config.depth;
+    const result = gatedLayer(parameters, layer, stacks, last, conditioning?.layers[layer]);
     stacks = result.stacks;
     const skipWeight = getParameter<tf.Tensor2D>(parameters, `backbone/${layer}/skip`);
     const skip = dense(result.gated, skipWeight);
@@ -131,9 +144,10 @@ export function runBackbone(
   }
   const skipBias = getParameter<tf.Tensor1D>(parameters, 'backbone/skip_bias');
   const hidden = tf.relu(tf.add(skipSum as tf.Tensor4D, skipBias)) as tf.Tensor4D;
-  return dense(
+  const output = dense(
     hidden,
     getParameter<tf.Tensor2D>(parameters, 'backbone/output'),
     getParameter<tf.Tensor1D>(parameters, 'backbone/output_bias'),
   );
+  return conditioning === undefined ? output : (tf.add(output, conditioning.state) as tf.Tensor4D);
 }

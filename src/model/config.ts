@@ -2,6 +2,7 @@
  * Model configuration: image geometry, backbone sizes and the enabled predictors, with the
  * defaults and named presets that the command line starts from.
  */
+import type { Task } from '../data/tasks.js';
 import { UserError } from '../errors.js';
 import {
   DEFAULT_PREDICTORS,
@@ -26,6 +27,8 @@ export interface ModelConfig {
   skip: number;
   /** The predictors that the latent mixture combines; any non-empty set. */
   predictors: PredictorConfig[];
+  /** Image-to-image task whose conditioning image the model sees (default unconditional). */
+  task?: Task;
 }
 
 /** Backbone sizes by preset name: `cifar` is the paper's CIFAR-10 size, `small` fits 2 cores. */
@@ -68,6 +71,13 @@ export function validateModelConfig(config: ModelConfig): void {
   checkInteger('hidden', config.hidden, 1, 4096);
   checkInteger('skip', config.skip, 1, 8192);
   validatePredictors(config.predictors, config.levels);
+  const conditional = config.task !== undefined && config.task !== 'unconditional';
+  if (!conditional && config.predictors.some((p) => p.kind === 'input')) {
+    throw new UserError(
+      'relpix: input-relative predictors copy from a conditioning image, which the ' +
+        'unconditional task has none of; pass --task colourise or --task superres',
+    );
+  }
 }
 
 /** Lists the fields in which two model configurations differ, as `name: a vs b`. */

@@ -14,6 +14,7 @@ import {
   LATER_HALF_WIDTH,
   LATER_ROWS,
 } from './backbone.js';
+import { conditionTerm, type ConditioningFeatures } from './conditioning.js';
 import { causalConv, dense, gate } from './layers.js';
 import type { PixelModel } from './model.js';
 import { getParameter } from './parameters.js';
@@ -30,9 +31,14 @@ export class IncrementalBackbone {
   private readonly imageRows: Row[] = [];
   private currentRow = -1;
 
+  /**
+   * `conditioning` holds the conditioning features of the whole batch for a model with a task;
+   * the caller keeps them alive until `dispose`.
+   */
   constructor(
     private readonly model: PixelModel,
     private readonly count: number,
+    private readonly conditioning?: ConditioningFeatures,
   ) {
     this.vertical = Array.from({ length: model.config.depth + 1 }, () => []);
   }
@@ -79,8 +85,8 @@ export class IncrementalBackbone {
         const input = first
           ? this.window(this.imageRows, row - rows, row - 1, channels)
           : this.window(this.vertical[layer - 1], row - rows + 1, row, hidden);
-        const half = (name: string) =>
-          causalConv(
+        const half = (name: string) => {
+          const pre = causalConv(
             input,
             this.parameter(layer, `vertical_${name}`),
             this.parameter(layer, `vertical_bias_${name}`),
@@ -88,6 +94,14 @@ export class IncrementalBackbone {
             halfWidth,
             halfWidth,
           );
+          const features = this.conditioning?.layers[layer];
+          if (features === undefined) return pre;
+          const rowFeatures = tf.slice(features, [0, row, 0, 0], [-1, 1, -1, -1]);
+          return tf.add(
+            pre,
+            conditionTerm(this.model.parameters, layer, 'vertical', name, rowFeatures),
+          ) as tf.Tensor4D;
+        };
         return gate(half('a'), half('b'));
       });
       this.vertical[layer][row] = tf.keep(output);
@@ -154,7 +168,13 @@ export class IncrementalBackbone {
             0,
           );
           const flat = tf.reshape(conv, [this.count, -1]) as tf.Tensor2D;
-          return tf.add(flat, dense(vertical, this.parameter<tf.Tensor2D>(layer, `link_${name}`)));
+          const link = this.parameter<tf.Tensor2D>(layer, `link_${name}`);
+          const linked = tf.add(flat, dense(vertical, link)) as tf.Tensor2D;
+          const features = this.conditioning?.layers[layer];
+          if (features === undefined) return linked;
+          const pixel = this.pixelOf(features, row, column);
+          const term = conditionTerm(this.model.parameters, layer, 'horizontal', name, pixel);
+          return tf.add(linked, term) as tf.Tensor2D;
         };
         const gated = gate(half('a'), half('b'));
         const skipPart = dense(gated, this.parameter<tf.Tensor2D>(layer, 'skip'));
@@ -187,12 +207,22 @@ export class IncrementalBackbone {
       const bias = getParameter<tf.Tensor1D>(this.model.parameters, 'backbone/skip_bias');
       const hidden = tf.relu(tf.add(skipSum as tf.Tensor2D, bias)) as tf.Tensor2D;
       (skipSum as tf.Tensor2D).dispose();
-      return dense(
+      const output = dense(
         hidden,
         getParameter<tf.Tensor2D>(this.model.parameters, 'backbone/output'),
         getParameter<tf.Tensor1D>(this.model.parameters, 'backbone/output_bias'),
       ).reshape([this.count, skip]) as unknown as tf.Tensor2D;
+      if (this.conditioning === undefined) return output;
+      return tf.add(output, this.pixelOf(this.conditioning.state, row, column)) as tf.Tensor2D;
     });
+  }
+
+  /** Returns features [count, channels] at (row, column) of `features` [count, H, W, channels]. */
+  private pixelOf(features: tf.Tensor4D, row: number, column: number): tf.Tensor2D {
+    return tf.reshape(tf.slice(features, [0, row, column, 0], [-1, 1, 1, -1]), [
+      this.count,
+      -1,
+    ]) as tf.Tensor2D;
   }
 
   dispose(): void {

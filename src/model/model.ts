@@ -4,25 +4,32 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors.js';
+import { conditioningImages } from '../data/tasks.js';
 import { createBackboneParameters, runBackbone } from './backbone.js';
+import {
+  createConditioningParameters,
+  isConditional,
+  runConditioning,
+  type ConditioningFeatures,
+} from './conditioning.js';
 import { validateModelConfig, type ModelConfig } from './config.js';
 import { createHeadParameters, subPixelColumns, subPixelStates } from './head.js';
 import { countParameters, ParameterFactory, type ParameterMap } from './parameters.js';
 import { createMixtureParameters, gateLogProbs, mixLogProbs } from './mixture.js';
 import { absoluteLogProb, createAbsoluteParameters } from './predictors/absolute.js';
 import { allPositions, type PixelContext } from './predictors/context.js';
-import { OutputRelative } from './predictors/output_relative.js';
+import { RelativePredictor } from './predictors/relative.js';
 
 export class PixelModel {
   /** The relative predictors, in the order of `config.predictors`, absent for `absolute`. */
-  readonly relative: (OutputRelative | undefined)[];
+  readonly relative: (RelativePredictor | undefined)[];
 
   private constructor(
     readonly config: ModelConfig,
     readonly parameters: ParameterMap,
   ) {
     this.relative = config.predictors.map((predictor) =>
-      predictor.kind === 'output' ? new OutputRelative(config, predictor) : undefined,
+      predictor.kind === 'absolute' ? undefined : new RelativePredictor(config, predictor),
     );
   }
 
@@ -36,10 +43,11 @@ export class PixelModel {
       if (predictor.kind === 'absolute') {
         createAbsoluteParameters(factory, config);
       } else {
-        new OutputRelative(config, predictor).createParameters(factory);
+        new RelativePredictor(config, predictor).createParameters(factory);
       }
     }
     createMixtureParameters(factory, config);
+    createConditioningParameters(factory, config);
     return new PixelModel(structuredClone(config), factory.parameters);
   }
 
@@ -53,9 +61,37 @@ export class PixelModel {
     return tf.sub(tf.mul(tf.cast(x, 'float32'), scale), 1) as tf.Tensor4D;
   }
 
-  /** Computes pixel states h_i [batch, height, width, skip]; h_i depends on x_<i only. */
-  pixelStates(x: tf.Tensor4D): tf.Tensor4D {
-    return runBackbone(this.parameters, this.config, this.scaleInput(x));
+  /**
+   * Computes pixel states h_i [batch, height, width, skip]; h_i depends on x_<i only, and on
+   * all of the conditioning features when the model has a task.
+   */
+  pixelStates(x: tf.Tensor4D, conditioning?: ConditioningFeatures): tf.Tensor4D {
+    return runBackbone(this.parameters, this.config, this.scaleInput(x), conditioning);
+  }
+
+  /**
+   * Returns the conditioning image y of images `x` for the model's task (NHWC, like x): `given`
+   * if passed, else derived from x. Undefined for unconditional models.
+   */
+  conditioningImage(x: tf.Tensor4D, given?: Int32Array): Int32Array | undefined {
+    if (!isConditional(this.config)) return undefined;
+    if (given !== undefined) return given;
+    const [count, height, width, channels] = x.shape;
+    const shape = { count, height, width, channels };
+    return conditioningImages(
+      this.config.task ?? 'unconditional',
+      x.dataSync(),
+      shape,
+      this.config.levels,
+    );
+  }
+
+  /** Computes the conditioning features of y (NHWC values) for images of `x`'s shape. */
+  conditioningFeatures(y: Int32Array, shape: number[]): ConditioningFeatures {
+    const scaled = this.scaleInput(
+      tf.tensor4d(y, shape as [number, number, number, number], 'int32'),
+    );
+    return runConditioning(this.parameters, this.config, scaled);
   }
 
   /**
@@ -76,10 +112,16 @@ export class PixelModel {
     return mixLogProbs(gate, perPredictor);
   }
 
-  /** Builds the context of every pixel of the images `x` [batch, height, width, channels]. */
-  imageContext(x: tf.Tensor4D): PixelContext {
+  /**
+   * Builds the context of every pixel of the images `x` [batch, height, width, channels], with
+   * conditioning image `y` (NHWC, derived from x by the task when absent).
+   */
+  imageContext(x: tf.Tensor4D, y?: Int32Array): PixelContext {
     const [batch, height, width, channels] = x.shape;
-    const h = tf.reshape(this.pixelStates(x), [-1, this.config.skip]) as tf.Tensor2D;
+    const yValues = this.conditioningImage(x, y);
+    const features =
+      yValues === undefined ? undefined : this.conditioningFeatures(yValues, x.shape);
+    const h = tf.reshape(this.pixelStates(x, features), [-1, this.config.skip]) as tf.Tensor2D;
     const columns = subPixelColumns(tf.reshape(x, [-1, channels]) as tf.Tensor2D);
     return {
       height,
@@ -92,6 +134,7 @@ export class PixelModel {
       values: x.dataSync() as Int32Array,
       positions: allPositions(batch, height * width),
       columns,
+      conditioning: conditioningContext(yValues, features, this.config.skip),
     };
   }
 
@@ -99,15 +142,18 @@ export class PixelModel {
    * Computes log p(x_{i,<k} | x_<i) [batch * height * width] in nats for every pixel of the
    * images `x` [batch, height, width, channels] int32, with k = `channelCount` (default: all).
    */
-  pixelLogProbs(x: tf.Tensor4D, channelCount = this.config.channels): tf.Tensor1D {
-    return tf.tidy(() => this.contextLogProb(this.imageContext(x), channelCount));
+  pixelLogProbs(x: tf.Tensor4D, channelCount = this.config.channels, y?: Int32Array): tf.Tensor1D {
+    return tf.tidy(() => this.contextLogProb(this.imageContext(x, y), channelCount));
   }
 
-  /** Computes log p(x) [batch] in nats for images `x` [batch, height, width, channels] int32. */
-  logProb(x: tf.Tensor4D): tf.Tensor1D {
+  /**
+   * Computes log p(x | y) [batch] in nats for images `x` [batch, height, width, channels] int32;
+   * y is the conditioning image (NHWC), derived from x by the task when absent.
+   */
+  logProb(x: tf.Tensor4D, y?: Int32Array): tf.Tensor1D {
     return tf.tidy(() => {
       const [batch, height, width] = x.shape;
-      const perPixel = this.contextLogProb(this.imageContext(x));
+      const perPixel = this.contextLogProb(this.imageContext(x, y));
       return tf.sum(tf.reshape(perPixel, [batch, height * width]), 1) as tf.Tensor1D;
     });
   }
@@ -144,6 +190,17 @@ export class PixelModel {
       variable.dispose();
     }
   }
+}
+
+/** Describes the conditioning image and its states for predictors, if the model has one. */
+export function conditioningContext(
+  values: Int32Array | undefined,
+  features: ConditioningFeatures | undefined,
+  skip: number,
+): PixelContext['conditioning'] {
+  if (values === undefined || features === undefined) return undefined;
+  const states = tf.reshape(features.state, [-1, skip]) as tf.Tensor2D;
+  return { values, states: (rows) => tf.gather(states, tf.tensor1d(rows, 'int32')) };
 }
 
 /** Converts log-likelihoods in nats to bits per dimension for images of `dims` sub-pixels. */

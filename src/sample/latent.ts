@@ -3,8 +3,8 @@
  * the share of pixels each predictor made.
  */
 import type { Image } from '../io/png.js';
-import type { PredictorConfig } from '../model/predictors/config.js';
-import { outputOffsets } from '../model/predictors/neighbours.js';
+import type { PredictorConfig, RelativePredictorConfig } from '../model/predictors/config.js';
+import { inputOffsets, outputOffsets } from '../model/predictors/neighbours.js';
 
 /** Per sampled pixel: the predictor index and, for a relative predictor, the candidate index. */
 export interface LatentMap {
@@ -33,6 +33,23 @@ export function offsetColour(dy: number, dx: number): [number, number, number] {
   return [Math.max(80, shade), 40, 40];
 }
 
+/**
+ * Returns the colour of a copy from the conditioning image at offset (dy, dx): orange for the
+ * pixel itself, shades of cyan farther away.
+ */
+export function inputColour(dy: number, dx: number): [number, number, number] {
+  const distance = Math.max(Math.abs(dy), Math.abs(dx));
+  if (distance === 0) return [255, 140, 0];
+  const shade = 230 - 50 * (distance - 1) - 8 * (Math.abs(dy) + Math.abs(dx));
+  return [0, Math.max(90, shade), Math.max(90, shade)];
+}
+
+function sourceOffset(config: RelativePredictorConfig, source: number): readonly [number, number] {
+  const offsets =
+    config.kind === 'output' ? outputOffsets(config.neighbours) : inputOffsets(config.neighbours);
+  return offsets[source];
+}
+
 /** Returns the colour of one latent choice. */
 export function latentColour(
   predictors: PredictorConfig[],
@@ -41,8 +58,8 @@ export function latentColour(
 ): [number, number, number] {
   const config = predictors[predictor];
   if (config.kind === 'absolute') return WHITE;
-  const [dy, dx] = outputOffsets(config.neighbours)[source];
-  return offsetColour(dy, dx);
+  const [dy, dx] = sourceOffset(config, source);
+  return config.kind === 'output' ? offsetColour(dy, dx) : inputColour(dy, dx);
 }
 
 /** Draws the latent map of image `index` of a sample as an RGB image. */
@@ -66,7 +83,7 @@ export function latentImage(
   return { data, width, height, channels: 3 };
 }
 
-/** Returns the share of pixels each latent choice made, keyed `absolute` or `output:left+top/left`. */
+/** Returns the share of pixels each latent choice made, keyed e.g. `output:left+top (0,-1)`. */
 export function latentShares(
   map: LatentMap,
   predictors: PredictorConfig[],
@@ -75,9 +92,9 @@ export function latentShares(
   for (let k = 0; k < map.predictor.length; k++) {
     const config = predictors[map.predictor[k]];
     let key = 'absolute';
-    if (config.kind === 'output') {
-      const [dy, dx] = outputOffsets(config.neighbours)[map.source[k]];
-      key = `output:${config.neighbours} (${dy},${dx})`;
+    if (config.kind !== 'absolute') {
+      const [dy, dx] = sourceOffset(config, map.source[k]);
+      key = `${config.kind}:${config.neighbours} (${dy},${dx})`;
     }
     counts[key] = (counts[key] ?? 0) + 1;
   }

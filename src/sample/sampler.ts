@@ -6,10 +6,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { subPixelColumns, subPixelStates } from '../model/head.js';
 import { gateLogProbs } from '../model/mixture.js';
-import type { PixelModel } from '../model/model.js';
+import { isConditional, type ConditioningFeatures } from '../model/conditioning.js';
+import { conditioningContext, type PixelModel } from '../model/model.js';
 import { absoluteLogits } from '../model/predictors/absolute.js';
 import type { PixelContext } from '../model/predictors/context.js';
-import type { PreparedCandidates } from '../model/predictors/output_relative.js';
+import type { PreparedCandidates } from '../model/predictors/relative.js';
 import { drawFromLogits, seededRandom, type Random } from './categorical.js';
 import { createStateSource, type SamplerKind, type StateSource } from './state_source.js';
 import type { LatentMap } from './latent.js';
@@ -31,6 +32,7 @@ function pixelContext(
   states: StateSource,
   h: tf.Tensor2D,
   current: Int32Array,
+  conditioning: Conditioning | undefined,
 ): PixelContext {
   const { height, width, channels, levels } = model.config;
   const columns = subPixelColumns(tf.tensor2d(current, [count, channels], 'int32'));
@@ -48,7 +50,16 @@ function pixelContext(
       position: new Int32Array(count).fill(position),
     },
     columns,
+    conditioning:
+      conditioning &&
+      conditioningContext(conditioning.values, conditioning.features, model.config.skip),
   };
+}
+
+/** The conditioning image of a sample and its features, for image-to-image models. */
+interface Conditioning {
+  values: Int32Array;
+  features: ConditioningFeatures;
 }
 
 /** Draws one index per image from log-probabilities [count, size]. */
@@ -69,13 +80,16 @@ function samplePixel(
   states: StateSource,
   random: Random,
   latent: LatentMap,
+  conditioning: Conditioning | undefined,
 ): void {
   const { height, width, channels, levels, predictors } = model.config;
   const pixels = height * width;
   const current = new Int32Array(count * channels);
   tf.tidy(() => {
     const h = states.pixelStates(images, position);
-    let context = pixelContext(model, images, count, position, states, h, current);
+    const build = () =>
+      pixelContext(model, images, count, position, states, h, current, conditioning);
+    let context = build();
     const chosen = drawRows(
       gateLogProbs(model.parameters, model.config, context.subPixelStates[0]),
       random,
@@ -92,7 +106,7 @@ function samplePixel(
       });
     });
     for (let c = 0; c < channels; c++) {
-      if (c > 0) context = pixelContext(model, images, count, position, states, h, current);
+      if (c > 0) context = build();
       const rows = new Map<string, ArrayLike<number>>();
       const rowsFor = (j: number, r: number): ArrayLike<number> => {
         const key = `${j}:${r}`;
@@ -135,7 +149,8 @@ function samplePixel(
 
 /**
  * Draws `count` images from `model`, reproducibly from `seed`; `onPixel(done, total)` is called
- * after each pixel. Both samplers draw the same images for the same seed.
+ * after each pixel. Both samplers draw the same images for the same seed. A model with a task
+ * needs `conditioningImage`: y for the `count` images [count, height, width, channels] (NHWC).
  */
 export function sampleImages(
   model: PixelModel,
@@ -143,6 +158,7 @@ export function sampleImages(
   seed: number,
   onPixel?: (done: number, total: number) => void,
   sampler: SamplerKind = 'incremental',
+  conditioningImage?: Int32Array,
 ): SampleResult {
   const { height, width, channels } = model.config;
   const random = seededRandom(seed);
@@ -152,14 +168,29 @@ export function sampleImages(
     predictor: new Int32Array(count * pixels),
     source: new Int32Array(count * pixels).fill(-1),
   };
-  const states = createStateSource(sampler, model, count);
+  let conditioning: Conditioning | undefined;
+  if (isConditional(model.config)) {
+    if (conditioningImage === undefined) {
+      throw new Error(`relpix: a ${model.config.task} model samples from a conditioning image`);
+    }
+    const shape = [count, height, width, channels];
+    const features = tf.tidy(() => {
+      const { layers, state } = model.conditioningFeatures(conditioningImage, shape);
+      return { layers, state };
+    }) as ConditioningFeatures;
+    conditioning = { values: conditioningImage, features };
+  }
+  const states = createStateSource(sampler, model, count, conditioning?.features);
   try {
     for (let position = 0; position < pixels; position++) {
-      samplePixel(model, images, count, position, states, random, latent);
+      samplePixel(model, images, count, position, states, random, latent, conditioning);
       onPixel?.(position + 1, pixels);
     }
   } finally {
     states.dispose();
+    if (conditioning !== undefined) {
+      tf.dispose([...conditioning.features.layers, conditioning.features.state]);
+    }
   }
   return { images, count, latent };
 }

@@ -3,6 +3,7 @@
  * updated incrementally from row and column caches. Both return the same states.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { ConditioningFeatures } from '../model/conditioning.js';
 import { IncrementalBackbone } from '../model/incremental.js';
 import type { PixelModel } from '../model/model.js';
 
@@ -24,6 +25,7 @@ class NaiveStates implements StateSource {
   constructor(
     private readonly model: PixelModel,
     private readonly count: number,
+    private readonly conditioning?: ConditioningFeatures,
   ) {}
 
   pixelStates(images: Int32Array, position: number): tf.Tensor2D {
@@ -32,7 +34,8 @@ class NaiveStates implements StateSource {
     this.states = tf.keep(
       tf.tidy(() => {
         const x = tf.tensor4d(images, [this.count, height, width, channels], 'int32');
-        return tf.reshape(this.model.pixelStates(x), [-1, skip]) as tf.Tensor2D;
+        const states = this.model.pixelStates(x, this.conditioning);
+        return tf.reshape(states, [-1, skip]) as tf.Tensor2D;
       }),
     );
     const pixels = height * width;
@@ -57,8 +60,9 @@ class IncrementalStates implements StateSource {
   constructor(
     private readonly model: PixelModel,
     private readonly count: number,
+    conditioning?: ConditioningFeatures,
   ) {
-    this.backbone = new IncrementalBackbone(model, count);
+    this.backbone = new IncrementalBackbone(model, count, conditioning);
     const { height, width, skip } = model.config;
     this.cache = new Float32Array(count * height * width * skip);
   }
@@ -89,10 +93,14 @@ class IncrementalStates implements StateSource {
   }
 }
 
+/** Creates the state source of `kind`; `conditioning` must stay alive while it is used. */
 export function createStateSource(
   kind: SamplerKind,
   model: PixelModel,
   count: number,
+  conditioning?: ConditioningFeatures,
 ): StateSource {
-  return kind === 'naive' ? new NaiveStates(model, count) : new IncrementalStates(model, count);
+  return kind === 'naive'
+    ? new NaiveStates(model, count, conditioning)
+    : new IncrementalStates(model, count, conditioning);
 }

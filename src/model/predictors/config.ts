@@ -3,7 +3,12 @@
  * masking and pruning, and the check that every sub-pixel value stays possible.
  */
 import { UserError } from '../../errors.js';
-import { OUTPUT_NEIGHBOURS, type OutputNeighbours } from './neighbours.js';
+import {
+  INPUT_NEIGHBOURS,
+  OUTPUT_NEIGHBOURS,
+  type InputNeighbours,
+  type OutputNeighbours,
+} from './neighbours.js';
 
 export interface AbsolutePredictor {
   kind: 'absolute';
@@ -20,13 +25,22 @@ export interface OutputRelativePredictor {
   kept?: number[];
 }
 
-export type PredictorConfig = AbsolutePredictor | OutputRelativePredictor;
+export interface InputRelativePredictor {
+  kind: 'input';
+  neighbours: InputNeighbours;
+  mask: boolean;
+  prune: number;
+  kept?: number[];
+}
+
+export type RelativePredictorConfig = OutputRelativePredictor | InputRelativePredictor;
+export type PredictorConfig = AbsolutePredictor | RelativePredictorConfig;
 
 export const DEFAULT_PREDICTORS: PredictorConfig[] = [{ kind: 'absolute' }];
 
 /** Describes a predictor as the --predictors flag writes it, e.g. `output:left+top`. */
 export function predictorName(predictor: PredictorConfig): string {
-  return predictor.kind === 'absolute' ? 'absolute' : `output:${predictor.neighbours}`;
+  return predictor.kind === 'absolute' ? 'absolute' : `${predictor.kind}:${predictor.neighbours}`;
 }
 
 /**
@@ -45,9 +59,14 @@ export function parsePredictors(text: string, mask: boolean, prune: number): Pre
       predictors.push({ kind: 'output', neighbours: neighbours as OutputNeighbours, mask, prune });
       continue;
     }
+    if (kind === 'input' && (INPUT_NEIGHBOURS as readonly string[]).includes(neighbours)) {
+      predictors.push({ kind: 'input', neighbours: neighbours as InputNeighbours, mask, prune });
+      continue;
+    }
     throw new UserError(
-      `relpix: predictor '${item}' is invalid; expected 'absolute' or 'output:SET' with SET one ` +
-        `of ${OUTPUT_NEIGHBOURS.join(', ')} (e.g. --predictors absolute,output:left+top)`,
+      `relpix: predictor '${item}' is invalid; expected 'absolute', 'output:SET' with SET one ` +
+        `of ${OUTPUT_NEIGHBOURS.join(', ')}, or 'input:GRID' with GRID one of ` +
+        `${INPUT_NEIGHBOURS.join(', ')} (e.g. --predictors absolute,output:left+top)`,
     );
   }
   return predictors;

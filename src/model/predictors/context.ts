@@ -32,6 +32,13 @@ export interface PixelContext {
   positions: PixelPositions;
   /** The scored pixels' own values, one [n] int32 vector per channel (for scoring only). */
   columns: tf.Tensor1D[];
+  /** The conditioning image of image-to-image tasks, absent for unconditional models. */
+  conditioning?: {
+    /** Sub-pixel values of y [images, height, width, channels] (NHWC). */
+    values: Int32Array;
+    /** Returns the conditioning states g [rows.length, skip] of rows image * H * W + q. */
+    states(rows: Int32Array): tf.Tensor2D;
+  };
 }
 
 /** Probability 0 in log space: finite, so that sums and gradients stay finite. */

@@ -1,6 +1,8 @@
 /**
- * The output-relative predictor: copy an earlier output pixel r from a fixed neighbour set,
- * then adjust each sub-pixel by a delta, p(delta_c | r, ...) = softmax over allowed deltas.
+ * The relative predictors: copy a pixel r, then adjust each sub-pixel by a delta,
+ * p(delta_c | r, ...) = softmax over allowed deltas. The output-relative predictor copies an
+ * earlier output pixel from a fixed neighbour set; the input-relative predictor copies a pixel
+ * of the conditioning image y from a grid around the current pixel.
  *
  * Each candidate r has a feature f_r = W_f s_r + sum_c E_c[x_{r,c}] of its state s_r and values.
  * The pointer is u_r = v^T tanh(W_a h_{i,0} + f_r), softmax over candidates (skipped for one).
@@ -12,8 +14,8 @@ import type { ModelConfig } from '../config.js';
 import { getParameter, type ParameterFactory, type ParameterMap } from '../parameters.js';
 import { pickPerRow } from './absolute.js';
 import { LOG_ZERO, type PixelContext } from './context.js';
-import type { OutputRelativePredictor } from './config.js';
-import { outputOffsets, type Offset } from './neighbours.js';
+import type { RelativePredictorConfig } from './config.js';
+import { inputOffsets, outputOffsets, type Offset } from './neighbours.js';
 
 /** Source row of a candidate outside the image: the null pixel. */
 const NULL_ROW = -1;
@@ -33,7 +35,7 @@ export interface PreparedCandidates {
   pointer: tf.Tensor2D;
 }
 
-export class OutputRelative {
+export class RelativePredictor {
   readonly offsets: Offset[];
   /** Deltas the adjustment softmax covers, in slot order. */
   readonly deltas: number[];
@@ -44,22 +46,25 @@ export class OutputRelative {
 
   constructor(
     private readonly config: ModelConfig,
-    readonly predictor: OutputRelativePredictor,
+    readonly predictor: RelativePredictorConfig,
   ) {
     const { levels } = config;
-    this.offsets = outputOffsets(predictor.neighbours);
+    this.offsets =
+      predictor.kind === 'output'
+        ? outputOffsets(predictor.neighbours)
+        : inputOffsets(predictor.neighbours);
     this.deltas =
       predictor.kept ?? Array.from({ length: 2 * levels - 1 }, (_, k) => k - (levels - 1));
     this.slotOfDelta = new Int32Array(2 * levels - 1).fill(-1);
     this.deltas.forEach((delta, slot) => {
       this.slotOfDelta[delta + levels - 1] = slot;
     });
-    this.prefix = `output_${predictor.neighbours}`;
+    this.prefix = `${predictor.kind}_${predictor.neighbours}`;
     this.features = Math.max(1, Math.floor(config.skip / 2));
   }
 
   get name(): string {
-    return `output:${this.predictor.neighbours}`;
+    return `${this.predictor.kind}:${this.predictor.neighbours}`;
   }
 
   createParameters(factory: ParameterFactory): void {
@@ -80,9 +85,16 @@ export class OutputRelative {
     }
   }
 
-  /** Finds each candidate's source row and values for the pixels of `context`. */
+  /**
+   * Finds each candidate's source row and values for the pixels of `context`. An output pixel q
+   * takes the state of raster row q + 1 and its values from x; an input pixel q takes the
+   * conditioning state of row q and its values from y.
+   */
   private sources(context: PixelContext): Sources {
-    const { height, width, channels, values, positions } = context;
+    const { height, width, channels, positions } = context;
+    const input = this.predictor.kind === 'input';
+    const values = input ? this.conditioning(context).values : context.values;
+    const shift = input ? 0 : 1;
     const n = positions.image.length;
     const pixels = height * width;
     const rows: Int32Array[] = [];
@@ -99,7 +111,7 @@ export class OutputRelative {
           continue;
         }
         const q = y * width + x;
-        row[k] = b * pixels + q + 1;
+        row[k] = b * pixels + q + shift;
         for (let c = 0; c < channels; c++)
           perChannel[c][k] = values[(b * pixels + q) * channels + c];
       }
@@ -107,6 +119,13 @@ export class OutputRelative {
       sourceValues.push(perChannel);
     }
     return { rows, values: sourceValues };
+  }
+
+  private conditioning(context: PixelContext): NonNullable<PixelContext['conditioning']> {
+    if (context.conditioning === undefined) {
+      throw new Error(`relpix: predictor ${this.name} needs a conditioning image`);
+    }
+    return context.conditioning;
   }
 
   private parameter<T extends tf.Tensor>(parameters: ParameterMap, name: string): T {
@@ -124,7 +143,11 @@ export class OutputRelative {
     return sources.rows.map((row, r) => {
       const n = row.length;
       const outside = Float32Array.from(row, (source) => (source === NULL_ROW ? 1 : 0));
-      let states = context.sourceStates(Int32Array.from(row, (source) => Math.max(source, 0)));
+      const safeRows = Int32Array.from(row, (source) => Math.max(source, 0));
+      let states =
+        this.predictor.kind === 'input'
+          ? this.conditioning(context).states(safeRows)
+          : context.sourceStates(safeRows);
       if (outside.some((flag) => flag === 1)) {
         // Rows outside the image take the learned null state instead of the gathered one.
         const mask = tf.tensor2d(outside, [n, 1]);
