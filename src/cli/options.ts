@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BACKEND_NAMES } from '../engine/backend.js';
 import { UserError } from '../errors.js';
+import { TASKS } from '../data/tasks.js';
 import { MODEL_PRESETS } from '../model/config.js';
 import { parsePredictors } from '../model/predictors/config.js';
-import { OUTPUT_NEIGHBOURS } from '../model/predictors/neighbours.js';
+import { INPUT_NEIGHBOURS, OUTPUT_NEIGHBOURS } from '../model/predictors/neighbours.js';
 import { DATASETS, defaultRunConfig, type RunConfig } from '../train/config.js';
 import { SCHEDULES } from '../train/schedule.js';
 
@@ -108,10 +109,17 @@ export function addRunOptions(command: Command): Command {
       parseInteger,
     )
     .optionsGroup('Predictors:')
+    .addOption(
+      new Option(
+        '--task <name>',
+        'unconditional generation, colourisation (grey in) or super-resolution (a quarter-side image in)',
+      ).choices(TASKS),
+    )
     .option(
       '--predictors <list>',
-      "comma-separated predictors the gate mixes: 'absolute' and 'output:SET' with SET one of " +
-        `${OUTPUT_NEIGHBOURS.join(', ')} (default absolute)`,
+      "comma-separated predictors the gate mixes: 'absolute', 'output:SET' with SET one of " +
+        `${OUTPUT_NEIGHBOURS.join(', ')}, and for --task colourise or superres 'input:GRID' ` +
+        `with GRID one of ${INPUT_NEIGHBOURS.join(', ')} (default absolute)`,
     )
     .option(
       '--prune <percent>',
@@ -173,6 +181,7 @@ export function addRunOptions(command: Command): Command {
 
 /** Maps each flag's option name to where it goes in the run configuration. */
 const FLAG_TARGETS: Record<string, [keyof RunConfig, string]> = {
+  task: ['model', 'task'],
   dataset: ['data', 'dataset'],
   folder: ['data', 'folder'],
   size: ['data', 'size'],

@@ -1,6 +1,9 @@
 /** Writing model samples, with their latent maps for mixture models, as a PNG grid. */
 import { writeFileSync } from 'node:fs';
 import { writePng, rowsGrid, scaleLevels, upscale, type Image } from '../io/png.js';
+import type { ImageSet } from '../data/image_set.js';
+import { conditioningImages } from '../data/tasks.js';
+import { UserError } from '../errors.js';
 import type { PixelModel } from '../model/model.js';
 import { latentImage, latentShares } from '../sample/latent.js';
 import { sampleImages } from '../sample/sampler.js';
@@ -45,7 +48,9 @@ export interface SampleGridResult {
 
 /**
  * Draws `count` samples from `model` and writes them to `path` as a grid; for a mixture model
- * each sample is followed by its latent map. Also writes the predictor shares to `path`.json.
+ * each sample is followed by its latent map. A model with a task samples from the conditioning
+ * images of the first `count` `originals`, and each row shows input | sample | latent map |
+ * original. Also writes the predictor shares to `path`.json.
  */
 export async function writeSampleGrid(
   model: PixelModel,
@@ -54,8 +59,22 @@ export async function writeSampleGrid(
   seed: number,
   progress: Progress,
   sampler: SamplerKind = 'incremental',
+  originals?: ImageSet,
 ): Promise<SampleGridResult> {
   const { height, width, channels, levels, predictors } = model.config;
+  const task = model.config.task ?? 'unconditional';
+  let condition: Int32Array | undefined;
+  let originalValues: Int32Array | undefined;
+  if (task !== 'unconditional') {
+    if (originals === undefined || originals.count < count) {
+      throw new UserError(`relpix: sampling a ${task} model needs ${count} input images`);
+    }
+    originalValues = Int32Array.from(
+      originals.images.subarray(0, count * height * width * channels),
+    );
+    const shape = { count, height, width, channels };
+    condition = conditioningImages(task, originalValues, shape, levels);
+  }
   progress.start(height * width, 0, 'sample');
   const started = performance.now();
   const result = sampleImages(
@@ -67,6 +86,7 @@ export async function writeSampleGrid(
       progress.update(done, { 'pixels/s': ((done * count) / seconds).toFixed(1) });
     },
     sampler,
+    condition,
   );
   progress.stop();
   const seconds = (performance.now() - started) / 1000;
@@ -74,13 +94,21 @@ export async function writeSampleGrid(
   const scale = viewScale(Math.max(height, width));
   const samples = toImages(result.images, count, height, width, channels, levels);
   const withMaps = predictors.some((p) => p.kind !== 'absolute');
-  const cells = samples.flatMap((sample, k) => {
+  const inputs = condition && toImages(condition, count, height, width, channels, levels);
+  const truths = originalValues && toImages(originalValues, count, height, width, channels, levels);
+  const cells = samples.map((sample, k) => {
     const cell = [upscale(sample, scale)];
-    if (withMaps)
+    if (withMaps) {
       cell.push(upscale(latentImage(result.latent, predictors, k, height, width), scale));
-    return [cell];
+    }
+    if (inputs !== undefined && truths !== undefined) {
+      cell.unshift(upscale(inputs[k], scale));
+      cell.push(upscale(truths[k], scale));
+    }
+    return cell;
   });
-  const perRow = Math.ceil(Math.sqrt(count));
+  // Image-to-image samples get a row each: input | sample | latent map | original.
+  const perRow = inputs === undefined ? Math.ceil(Math.sqrt(count)) : 1;
   const rows: Image[][] = [];
   for (let k = 0; k < cells.length; k += perRow) rows.push(cells.slice(k, k + perRow).flat());
   await writePng(path, rowsGrid(rows, { padding: 2 }));

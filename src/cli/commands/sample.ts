@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { SAMPLERS } from '../../sample/state_source.js';
 import { useBackend, type BackendName } from '../../engine/backend.js';
+import { loadSplit } from '../data.js';
 import { loadTrainedModel } from '../model_file.js';
 import { addEngineOptions, parseInteger, parsePositiveInteger } from '../options.js';
 import { createProgress } from '../progress.js';
@@ -11,6 +12,12 @@ async function runSample(checkpoint: string, command: Command): Promise<void> {
   const options = command.opts();
   await useBackend(options.backend as BackendName);
   const loaded = await loadTrainedModel(checkpoint);
+  const task = loaded.model.config.task ?? 'unconditional';
+  // An image-to-image model samples from the conditioning images of the first test images.
+  const originals =
+    task === 'unconditional'
+      ? undefined
+      : loadSplit(loaded.config, options.split, options.data, options.count);
   const result = await writeSampleGrid(
     loaded.model,
     options.out,
@@ -18,6 +25,7 @@ async function runSample(checkpoint: string, command: Command): Promise<void> {
     options.seed,
     createProgress(),
     options.sampler,
+    originals,
   );
   console.log(`pixels made by each predictor: ${formatShares(result.shares)}`);
   console.log(`wrote ${options.count} samples to ${options.out} (model step ${loaded.step})`);
@@ -35,6 +43,11 @@ export function sampleCommand(): Command {
       new Option('--sampler <kind>', 'incremental caches, or a whole-network pass per pixel')
         .choices(SAMPLERS)
         .default('incremental'),
+    )
+    .addOption(
+      new Option('--split <name>', 'images whose inputs a colourise or superres model completes')
+        .choices(['test', 'validation'])
+        .default('test'),
     );
   addEngineOptions(command);
   command.action(async (checkpoint: string, _options, cmd: Command) => runSample(checkpoint, cmd));

@@ -105,6 +105,8 @@ async function runTrain(command: Command): Promise<void> {
       options.samples,
       config.train.seed,
       createProgress(),
+      'incremental',
+      validation,
     );
     console.log(`samples: ${path} (pixels made by each predictor: ${formatShares(grid.shares)})`);
   }
