@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { downloadCommand } from './commands/download.js';
 import { evalCommand } from './commands/evaluate.js';
 import { sampleCommand } from './commands/sample.js';
+import { colouriseCommand, superresCommand } from './commands/complete.js';
 import { deltasCommand, statsCommand } from './commands/stats.js';
 import { trainCommand } from './commands/train.js';
 
@@ -33,6 +34,8 @@ export function buildProgram(): Command {
     trainCommand(),
     evalCommand(),
     sampleCommand(),
+    colouriseCommand(),
+    superresCommand(),
     statsCommand(),
     deltasCommand(),
     downloadCommand(),

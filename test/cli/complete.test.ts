@@ -1,0 +1,72 @@
+import { before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { decode, encode } from 'fast-png';
+import {
+  assertOneLineError,
+  makeTempDir,
+  runCli,
+  tinyTrainArgs,
+  type CliResult,
+} from './run_cli.js';
+
+const temporary = makeTempDir('relpix-cli-complete-');
+const colourRun = join(temporary, 'colourise');
+const superresRun = join(temporary, 'superres');
+let colourTraining: CliResult;
+let superresTraining: CliResult;
+
+function writeTestPng(path: string, width: number, height: number, channels: 1 | 3): void {
+  const data = Uint8Array.from({ length: width * height * channels }, (_, k) => (k * 29) % 256);
+  writeFileSync(path, encode({ width, height, data, channels, depth: 8 }));
+}
+
+before(() => {
+  const predictors = ['--predictors', 'absolute,input:3x3', '--mask', '--samples', '2'];
+  colourTraining = runCli(tinyTrainArgs(colourRun, '--task', 'colourise', ...predictors));
+  superresTraining = runCli(tinyTrainArgs(superresRun, '--task', 'superres', ...predictors));
+  writeTestPng(join(temporary, 'grey.png'), 16, 8, 1);
+  writeTestPng(join(temporary, 'colour.png'), 8, 8, 3);
+  writeTestPng(join(temporary, 'low.png'), 4, 2, 3);
+  writeTestPng(join(temporary, 'odd.png'), 12, 8, 3);
+});
+
+test('conditional training runs', () => {
+  assert.equal(colourTraining.status, 0, colourTraining.stderr);
+  assert.equal(superresTraining.status, 0, superresTraining.stderr);
+});
+
+test('colourise writes a colour image per file', () => {
+  const out = join(temporary, 'out');
+  const files = [join(temporary, 'grey.png'), join(temporary, 'colour.png')];
+  const result = runCli(['colourise', colourRun, ...files, '--out', out]);
+  assert.equal(result.status, 0, result.stderr);
+  const grey = decode(readFileSync(join(out, 'grey.colourise.png')));
+  assert.equal(grey.width, 16);
+  assert.equal(grey.height, 8);
+  assert.equal(grey.channels, 3);
+  const colour = decode(readFileSync(join(out, 'colour.colourise.png')));
+  assert.equal(colour.width, 8);
+});
+
+test('superres enlarges each low-resolution tile 4x', () => {
+  const out = join(temporary, 'out-superres');
+  const result = runCli(['superres', superresRun, join(temporary, 'low.png'), '--out', out]);
+  assert.equal(result.status, 0, result.stderr);
+  const image = decode(readFileSync(join(out, 'low.superres.png')));
+  assert.equal(image.width, 16);
+  assert.equal(image.height, 8);
+});
+
+test('colourise rejects a size that is not whole tiles', () => {
+  const result = runCli(['colourise', colourRun, join(temporary, 'odd.png')]);
+  const line = assertOneLineError(result);
+  assert.match(line, /12x8, not a whole number of 8x8 tiles/);
+});
+
+test('superres rejects a colourisation model', () => {
+  const result = runCli(['superres', colourRun, join(temporary, 'low.png')]);
+  const line = assertOneLineError(result);
+  assert.match(line, /is a colourise model, not a superres one/);
+});
