@@ -135,6 +135,11 @@ export function addRunOptions(command: Command): Command {
     )
     .option('--steps <n>', `optimiser steps (default ${defaults.train.steps})`, parseInteger)
     .option(
+      '--epochs <n>',
+      'passes over the training images; sets --steps to ceil(n * images / batch size)',
+      parseNumber,
+    )
+    .option(
       '--minutes <m>',
       'stop after m minutes even if steps remain (default: no limit)',
       parseNumber,

@@ -61,6 +61,12 @@ async function runTrain(command: Command): Promise<void> {
 
   const train = loadSplit(config, 'train', options.data, config.data.trainLimit || undefined);
   matchModelToData(config, train);
+  if (options.epochs !== undefined) {
+    if (!(options.epochs > 0)) {
+      throw new UserError(`relpix: epochs is ${options.epochs}, expected a number above 0`);
+    }
+    config.train.steps = Math.ceil((options.epochs * train.count) / config.train.batchSize);
+  }
   const validation = loadSplit(config, 'validation', options.data);
   console.log(
     `relpix train: backend ${options.backend}, ${train.count} training images, ` +
