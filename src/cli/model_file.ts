@@ -1,4 +1,5 @@
 /** Loading a trained model (and its run configuration) from a checkpoint or run folder. */
+import { statSync } from 'node:fs';
 import * as tf from '@tensorflow/tfjs';
 import { loadCheckpoint } from '../io/checkpoint.js';
 import { UserError } from '../errors.js';
@@ -14,6 +15,13 @@ export interface LoadedModel {
 
 /** Loads the model of a checkpoint folder, or of the latest checkpoint of a run folder. */
 export async function loadTrainedModel(path: string): Promise<LoadedModel> {
+  // A missing path is reported by loadCheckpoint; a file would fail there with ENOTDIR.
+  if (statSync(path, { throwIfNoEntry: false })?.isFile()) {
+    throw new UserError(
+      `relpix: ${path} is a file; pass a run folder or a checkpoint folder such as ` +
+        '<run>/checkpoints/step-00001200',
+    );
+  }
   const checkpoint = await loadCheckpoint(path);
   try {
     const state = checkpoint.state as { config?: RunConfig; step?: number };

@@ -260,6 +260,37 @@ function mergeSection(target: Record<string, unknown>, source: unknown, section:
   }
 }
 
+/** Neighbour sets of each relative predictor kind. */
+const NEIGHBOURS_BY_KIND = new Map<unknown, readonly unknown[]>([
+  ['output', OUTPUT_NEIGHBOURS],
+  ['input', INPUT_NEIGHBOURS],
+]);
+
+/** Returns whether `entry` is a predictor as config.json stores it. */
+function isPredictorEntry(entry: unknown): boolean {
+  if (typeof entry !== 'object' || entry === null) return false;
+  const predictor = entry as Record<string, unknown>;
+  if (predictor.kind === 'absolute') return true;
+  const neighbours = NEIGHBOURS_BY_KIND.get(predictor.kind) ?? [];
+  return (
+    neighbours.includes(predictor.neighbours) &&
+    typeof predictor.mask === 'boolean' &&
+    typeof predictor.prune === 'number' &&
+    (predictor.kept === undefined || Array.isArray(predictor.kept))
+  );
+}
+
+/** Throws a UserError unless the `model.predictors` value of a config file is a predictor list. */
+function checkPredictorList(value: unknown, path: string): void {
+  if (Array.isArray(value) && value.every(isPredictorEntry)) return;
+  throw new UserError(
+    `relpix: config key 'model.predictors' in ${path} is invalid; expected a list such as ` +
+      '[{"kind": "absolute"}, {"kind": "output", "neighbours": "left", "mask": true, ' +
+      `"prune": 20}], with neighbours one of ${OUTPUT_NEIGHBOURS.join(', ')} for kind ` +
+      `"output" and one of ${INPUT_NEIGHBOURS.join(', ')} for kind "input"`,
+  );
+}
+
 /**
  * Builds the run configuration of `command`: defaults, preset, config file, then the flags
  * that the user typed. `base` replaces the defaults (a resumed run starts from its checkpoint).
@@ -277,6 +308,9 @@ export function resolveRunConfig(
     const file = readConfigFile(options.config as string);
     for (const section of CONFIG_SECTIONS) {
       mergeSection(config[section] as unknown as Record<string, unknown>, file[section], section);
+    }
+    if (file.model?.predictors !== undefined) {
+      checkPredictorList(file.model.predictors, options.config as string);
     }
   }
   for (const [name, [section, key]] of Object.entries(FLAG_TARGETS)) {

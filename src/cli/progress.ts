@@ -14,10 +14,11 @@ export interface Progress {
   stop(): void;
 }
 
+/** Formats the fields shown after the count as ` | name value | …`, or '' when there are none. */
 function formatFields(fields: Record<string, string>): string {
   return Object.entries(fields)
-    .map(([name, value]) => `${name} ${value}`)
-    .join(' | ');
+    .map(([name, value]) => ` | ${name} ${value}`)
+    .join('');
 }
 
 /** Formats seconds as h:mm:ss or m:ss. */
@@ -33,7 +34,7 @@ export function formatDuration(seconds: number): string {
 class TerminalProgress implements Progress {
   private readonly multibar = new cliProgress.MultiBar(
     {
-      format: '{label} [{bar}] {value}/{total} | {fields}',
+      format: '{label} [{bar}] {value}/{total}{fields}',
       hideCursor: true,
       clearOnComplete: false,
       barsize: 24,
@@ -81,7 +82,7 @@ class LineProgress implements Progress {
     const now = Date.now();
     if (now - this.last < this.intervalMs && done < this.total) return;
     this.last = now;
-    this.write(`${this.label}: ${done}/${this.total} | ${formatFields(fields)}`);
+    this.write(`${this.label}: ${done}/${this.total}${formatFields(fields)}`);
   }
 
   log(line: string): void {

@@ -81,7 +81,9 @@ function checkRange(name: string, value: number, min: number, max: number, integ
   const valid = Number.isFinite(value) && value >= min && value <= max;
   if (!valid || (integer && !Number.isInteger(value))) {
     const kind = integer ? 'an integer' : 'a number';
-    throw new UserError(`relpix: ${name} is ${value}, expected ${kind} from ${min} to ${max}`);
+    // JSON shows a string from a config file in quotes, so "10" does not read as the number 10.
+    const shown = typeof value === 'number' ? value : JSON.stringify(value);
+    throw new UserError(`relpix: ${name} is ${shown}, expected ${kind} from ${min} to ${max}`);
   }
 }
 

@@ -45,6 +45,15 @@ export function evaluate(
   if (!Number.isInteger(batchSize) || batchSize < 1) {
     throw new RangeError(`evaluate: batchSize must be a positive integer, got ${batchSize}`);
   }
+  const { height, width, channels } = model.config;
+  if (set.height !== height || set.width !== width || set.channels !== channels) {
+    // The convolutions accept any image size, so a mismatch would give a figure, not an error.
+    throw new RangeError(
+      `evaluate: the images are ${set.height}x${set.width}x${set.channels} but the model is ` +
+        `configured for ${height}x${width}x${channels} (height x width x channels); create ` +
+        'the model with the geometry of the images',
+    );
+  }
   const total = Math.max(0, Math.min(limit, set.count) - first);
   const dims = set.height * set.width * set.channels;
   const perImage = new Float64Array(total);

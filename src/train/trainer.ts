@@ -104,12 +104,33 @@ function nonFiniteParameter(model: PixelModel): string | undefined {
   return undefined;
 }
 
+/**
+ * Throws a UserError when `outDir` does not suit the run: a resume from a folder without a
+ * checkpoint, or a new run in a folder that has one (the new run would delete the old run's
+ * checkpoints and mix both runs in metrics.jsonl).
+ */
+export function checkRunFolder(outDir: string, resume: boolean): void {
+  const latest = latestCheckpoint(outDir);
+  if (resume && latest === undefined) {
+    throw new UserError(
+      `relpix: --resume found no checkpoint in ${outDir}; start without --resume or pass the run's --out folder`,
+    );
+  }
+  if (!resume && latest !== undefined) {
+    throw new UserError(
+      `relpix: ${outDir} already contains a run (latest checkpoint ${latest}); continue it ` +
+        'with --resume, or choose a new --out folder',
+    );
+  }
+}
+
 /** Trains a model as `options.config` describes and returns it with the final step. */
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const { config, outDir, progress } = options;
   validateRunConfig(config);
   fillKeptDeltas(config.model, options.train);
   const { train: settings } = config;
+  checkRunFolder(outDir, options.resume);
   mkdirSync(outDir, { recursive: true });
   const metrics = new MetricsLog(join(outDir, 'metrics.jsonl'));
 
@@ -118,14 +139,11 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   let step = 0;
   let elapsedBefore = 0;
   if (options.resume) {
-    if (latestCheckpoint(outDir) === undefined) {
-      throw new UserError(
-        `relpix: --resume found no checkpoint in ${outDir}; start without --resume or pass the run's --out folder`,
-      );
-    }
     const state = await restore(options, model, adam);
     step = state.step;
     elapsedBefore = state.elapsedSeconds;
+    // Lines after this one repeat the steps that followed the checkpoint in the interrupted run.
+    metrics.write({ type: 'resume', step });
     progress.log(`resumed from step ${step} (${outDir})`);
   }
   // Written only now, so that a rejected resume leaves the run's config.json as it was.

@@ -1,6 +1,6 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { decode, encode } from 'fast-png';
 import {
@@ -69,4 +69,15 @@ test('superres rejects a colourisation model', () => {
   const result = runCli(['superres', colourRun, join(temporary, 'low.png')]);
   const line = assertOneLineError(result);
   assert.match(line, /is a colourise model, not a superres one/);
+});
+
+test('colourise rejects two files of one name', () => {
+  const other = join(temporary, 'other');
+  mkdirSync(other, { recursive: true });
+  writeTestPng(join(other, 'colour.png'), 8, 8, 3);
+  const files = [join(temporary, 'colour.png'), join(other, 'colour.png')];
+  const out = join(temporary, 'out-same-name');
+  const line = assertOneLineError(runCli(['colourise', colourRun, ...files, '--out', out]));
+  assert.match(line, /would both be written to .*colour\.colourise\.png/);
+  assert.ok(!existsSync(out), 'colourise wrote output before rejecting the files');
 });

@@ -235,6 +235,41 @@ const CASES: BadInput[] = [
     problem: /cannot read --config .*absent\.json/,
     fix: /Pass the path of a JSON file/,
   },
+  {
+    name: 'out path that is a file',
+    args: () => tinyTrainArgs(writeTemporary('plain-file', 'text')),
+    problem: /cannot write --out .*plain-file because .*plain-file is a file/,
+    fix: /pass another --out folder/,
+  },
+  {
+    name: 'new run in a run folder',
+    args: () => tinyTrainArgs(trainedRun),
+    problem: /trained already contains a run \(latest checkpoint .*step-00000002\)/,
+    fix: /continue it with --resume, or choose a new --out folder/,
+  },
+  {
+    name: 'eval of a file',
+    args: () => ['eval', join(trainedRun, 'config.json'), '--data', DATA_ROOT],
+    problem: /config\.json is a file/,
+    fix: /pass a run folder or a checkpoint folder/,
+  },
+  {
+    name: 'deltas prune 0 is rejected',
+    args: () => ['deltas', '--data', DATA_ROOT, '--size', '8', '--prune', '0'],
+    problem: /prune is 0/,
+    fix: /expected a percentage above 0 and at most 100/,
+  },
+  {
+    name: 'config predictors of wrong type',
+    args: () =>
+      fresh(
+        'predictors',
+        '--config',
+        writeTemporary('predictors.json', '{"model": {"predictors": "absolute"}}'),
+      ),
+    problem: /config key 'model\.predictors' in .*predictors\.json is invalid/,
+    fix: /expected a list such as \[\{"kind": "absolute"\}/,
+  },
 ];
 
 for (const input of CASES) {
@@ -257,6 +292,18 @@ test('rejected resume changes no file', () => {
   cpSync(trainedRun, run, { recursive: true });
   const before = snapshotFiles(run);
   assertOneLineError(runCli(tinyTrainArgs(run, '--resume', '--steps', '4', '--hidden', '16')));
+  const after = snapshotFiles(run);
+  assert.deepEqual([...after.keys()], [...before.keys()]);
+  for (const [path, bytes] of before) {
+    assert.ok(bytes.equals(after.get(path) as Buffer), `${path} changed`);
+  }
+});
+
+test('rejected new run changes no file', () => {
+  const run = join(temporary, 'rejected-new-run');
+  cpSync(trainedRun, run, { recursive: true });
+  const before = snapshotFiles(run);
+  assertOneLineError(runCli(tinyTrainArgs(run, '--steps', '4')));
   const after = snapshotFiles(run);
   assert.deepEqual([...after.keys()], [...before.keys()]);
   for (const [path, bytes] of before) {

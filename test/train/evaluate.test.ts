@@ -56,6 +56,12 @@ test('evaluate stops at the limit', () => {
   assert.equal(result.perImage.length, 3);
 });
 
+test('evaluate rejects other image sizes', () => {
+  const larger = PixelModel.create({ ...TINY_MODEL, height: set.height * 2 }, 4);
+  assert.throws(() => evaluate(larger, set, 4), /the images are .* but the model is configured/);
+  larger.dispose();
+});
+
 test('evaluate rejects batch size 0', () => {
   assert.throws(() => evaluate(model, set, 0), RangeError);
 });

@@ -15,6 +15,7 @@ import { sampleImages } from '../../sample/sampler.js';
 import { lowResolutionImages } from '../../data/tasks.js';
 import { loadTrainedModel } from '../model_file.js';
 import { addEngineOptions, parseInteger } from '../options.js';
+import { checkOutputFolder } from '../output_paths.js';
 import { createProgress } from '../progress.js';
 
 type CompletionTask = 'colourise' | 'superres';
@@ -58,6 +59,27 @@ function joinTiles(
     }
   }
   return out;
+}
+
+/** Returns the PNG file that completing `file` writes in `outDir`. */
+function outputPath(task: CompletionTask, file: string, outDir: string): string {
+  return join(outDir, `${basename(file, extname(file))}.${task}.png`);
+}
+
+/** Throws a UserError when two input files would be written to the same output file. */
+function checkDistinctOutputs(task: CompletionTask, files: string[], outDir: string): void {
+  const inputs = new Map<string, string>();
+  for (const file of files) {
+    const path = outputPath(task, file, outDir);
+    const earlier = inputs.get(path);
+    if (earlier !== undefined) {
+      throw new UserError(
+        `relpix: ${earlier} and ${file} would both be written to ${path}; rename one of ` +
+          'them, or complete them in separate runs with different --out folders',
+      );
+    }
+    inputs.set(path, file);
+  }
 }
 
 async function completeFile(
@@ -107,7 +129,7 @@ async function completeFile(
   const data = joinTiles(tilesOut, outHeight, outWidth, channels, side);
   const outDir = options.out as string;
   mkdirSync(outDir, { recursive: true });
-  const path = join(outDir, `${basename(file, extname(file))}.${task}.png`);
+  const path = outputPath(task, file, outDir);
   await writePng(path, {
     data,
     width: outWidth,
@@ -152,6 +174,8 @@ function completionCommand(task: CompletionTask, description: string): Command {
   addEngineOptions(command);
   command.action(async (checkpoint: string, files: string[], _options, cmd: Command) => {
     const options = cmd.opts();
+    checkOutputFolder(options.out as string, '--out');
+    checkDistinctOutputs(task, files, options.out as string);
     await useBackend(options.backend as BackendName);
     const loaded = await loadTrainedModel(checkpoint);
     try {

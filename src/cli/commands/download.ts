@@ -2,6 +2,7 @@
 import { Command, Argument } from 'commander';
 import { downloadCifar10 } from '../../data/download.js';
 import { defaultCacheRoot } from '../../data/location.js';
+import { checkOutputFolder } from '../output_paths.js';
 
 export function downloadCommand(): Command {
   return new Command('download')
@@ -10,6 +11,7 @@ export function downloadCommand(): Command {
     .option('--cache <dir>', 'cache folder (default: $XDG_CACHE_HOME/relpix or ~/.cache/relpix)')
     .action(async (_dataset: string, options: { cache?: string }) => {
       const root = options.cache ?? defaultCacheRoot();
+      checkOutputFolder(root, '--cache');
       let lastPercent = -1;
       const result = await downloadCifar10(root, {
         onProgress: (received, total) => {

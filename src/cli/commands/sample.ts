@@ -5,11 +5,13 @@ import { useBackend, type BackendName } from '../../engine/backend.js';
 import { loadSplit } from '../data.js';
 import { loadTrainedModel } from '../model_file.js';
 import { addEngineOptions, parseInteger, parsePositiveInteger } from '../options.js';
+import { checkOutputFile } from '../output_paths.js';
 import { createProgress } from '../progress.js';
 import { formatShares, writeSampleGrid } from '../samples.js';
 
 async function runSample(checkpoint: string, command: Command): Promise<void> {
   const options = command.opts();
+  checkOutputFile(options.out, '--out');
   await useBackend(options.backend as BackendName);
   const loaded = await loadTrainedModel(checkpoint);
   const task = loaded.model.config.task ?? 'unconditional';

@@ -5,12 +5,14 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
+import { UserError } from '../../errors.js';
 import { keptDeltas, countDeltas } from '../../model/predictors/pruning.js';
 import { countHistograms, shareNearCentre } from '../../stats/histograms.js';
 import { histogramSpec, renderSvg } from '../../stats/plot.js';
 import { defaultRunConfig } from '../../train/config.js';
 import { loadSplit } from '../data.js';
 import { parseInteger, parseNumber } from '../options.js';
+import { checkOutputFile, checkOutputFolder } from '../output_paths.js';
 
 function addDataOptions(command: Command): Command {
   return command
@@ -44,10 +46,11 @@ export function statsCommand(): Command {
   addDataOptions(command)
     .option('--out <dir>', 'folder for histograms.json and histograms.svg', 'runs/stats')
     .action(async (options: Record<string, unknown>) => {
+      const outDir = options.out as string;
+      checkOutputFolder(outDir, '--out');
       const set = trainingSet(options);
       const levels = options.levels as number;
       const histograms = countHistograms(set, levels);
-      const outDir = options.out as string;
       mkdirSync(outDir, { recursive: true });
       writeFileSync(join(outDir, 'histograms.json'), `${JSON.stringify(histograms)}\n`);
       const title = `${options.dataset} training set, ${set.count} images, ${set.height}x${set.width}, L = ${levels}`;
@@ -76,6 +79,15 @@ export function deltasCommand(): Command {
     .option('--prune <percent>', 'percentage of the 2L-1 deltas to keep', parseNumber, 20)
     .option('--out <file>', 'JSON file for the counts and the kept set')
     .action((options: Record<string, unknown>) => {
+      const prune = options.prune as number;
+      if (!(prune > 0 && prune <= 100)) {
+        throw new UserError(
+          `relpix: prune is ${prune}, expected a percentage above 0 and at most 100`,
+        );
+      }
+      if (options.out !== undefined) {
+        checkOutputFile(options.out as string, '--out');
+      }
       const set = trainingSet(options);
       const levels = options.levels as number;
       const counts = countDeltas(set, levels);

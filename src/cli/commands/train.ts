@@ -2,14 +2,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { useBackend, type BackendName } from '../../engine/backend.js';
 import { latestCheckpoint } from '../../io/checkpoint.js';
 import { UserError } from '../../errors.js';
 import { validatePredictors } from '../../model/predictors/config.js';
 import { validateRunConfig, type RunConfig } from '../../train/config.js';
 import { evaluate } from '../../train/evaluate.js';
-import { trainModel } from '../../train/trainer.js';
+import { checkRunFolder, trainModel } from '../../train/trainer.js';
 import { loadSplit, matchModelToData } from '../data.js';
 import {
   addEngineOptions,
@@ -18,6 +18,7 @@ import {
   parseNonNegativeInteger,
   resolveRunConfig,
 } from '../options.js';
+import { checkOutputFolder } from '../output_paths.js';
 import { createProgress } from '../progress.js';
 import { formatShares, writeSampleGrid } from '../samples.js';
 
@@ -48,6 +49,9 @@ function checkpointConfig(outDir: string): RunConfig | undefined {
 async function runTrain(command: Command): Promise<void> {
   const options = command.opts();
   const outDir = options.out as string;
+  // Checked before the data loads, so that an unusable --out fails at once.
+  checkOutputFolder(outDir, '--out');
+  checkRunFolder(outDir, Boolean(options.resume));
   const base = options.resume ? checkpointConfig(outDir) : undefined;
   const config = resolveRunConfig(command, base);
   // Checked before the data loads, so that a bad flag fails fast and under its own name.
@@ -128,11 +132,10 @@ export function trainCommand(): Command {
   addEngineOptions(command);
   command
     .optionsGroup('Speed:')
-    .option(
-      '--workers <n>',
-      `data-parallel worker threads, each with its own TensorFlow.js (default: ${cpus().length}, the number of cores)`,
-      parseInteger,
-      cpus().length,
+    .addOption(
+      new Option('--workers <n>', 'data-parallel worker threads, each with its own TensorFlow.js')
+        .argParser(parseInteger)
+        .default(cpus().length, `${cpus().length}, the number of cores`),
     )
     .optionsGroup('Output:')
     .option('--out <dir>', 'run folder for checkpoints, metrics.jsonl and samples', 'runs/default')
