@@ -17,7 +17,7 @@ export function loadSplit(
   limit?: number,
 ): ImageSet {
   const { data, model } = config;
-  const common = { size: data.size, levels: model.levels, limit };
+  const common = { size: data.size === 0 ? undefined : data.size, levels: model.levels, limit };
   if (data.dataset === 'png') {
     if (data.folder === undefined) {
       throw new UserError('relpix: --dataset png needs --folder DIR with the PNG images');

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `relpix` command: parses the command line and runs one subcommand. */
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
 import { downloadCommand } from './commands/download.js';
@@ -24,9 +25,16 @@ function printParseErrorOnOneLine(commandPath: string) {
   };
 }
 
+/** Returns the version field of relpix's package.json. */
+function packageVersion(): string {
+  const path = new URL('../../../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(): Command {
   const program = new Command('relpix')
     .description('Train, evaluate and sample PixelCNN-style models with relative pixel prediction')
+    .version(packageVersion())
     .showSuggestionAfterError()
     .configureOutput({ outputError: printParseErrorOnOneLine('relpix') })
     .exitOverride();

@@ -79,7 +79,7 @@ export function addRunOptions(command: Command): Command {
     .option('--folder <dir>', 'folder of PNG images, for --dataset png')
     .option(
       '--size <pixels>',
-      `image side after box-filter reduction (default ${defaults.data.size})`,
+      `image side after box-filter reduction, 0 for the native size (default ${defaults.data.size} for cifar10, native otherwise)`,
       parseInteger,
     )
     .option(
@@ -295,11 +295,8 @@ function checkPredictorList(value: unknown, path: string): void {
  * Builds the run configuration of `command`: defaults, preset, config file, then the flags
  * that the user typed. `base` replaces the defaults (a resumed run starts from its checkpoint).
  */
-export function resolveRunConfig(
-  command: Command,
-  base: RunConfig = defaultRunConfig(),
-): RunConfig {
-  const config: RunConfig = structuredClone(base);
+export function resolveRunConfig(command: Command, base?: RunConfig): RunConfig {
+  const config: RunConfig = structuredClone(base ?? defaultRunConfig());
   const options = command.opts();
   if (options.preset !== undefined) {
     Object.assign(config.model, MODEL_PRESETS[options.preset as string]);
@@ -319,6 +316,11 @@ export function resolveRunConfig(
     }
   }
   applyPredictorOptions(config, options);
+  // The 16-pixel default suits CIFAR-10; other data sets keep their own size unless --size is given.
+  const sizeGiven = command.getOptionValueSource('size') === 'cli' || base !== undefined;
+  if (!sizeGiven && config.data.dataset !== 'cifar10' && options.config === undefined) {
+    config.data.size = 0;
+  }
   config.model.height = config.data.size;
   config.model.width = config.data.size;
   return config;

@@ -14,7 +14,10 @@ export interface DataConfig {
   dataset: DatasetName;
   /** Folder of PNG files, for dataset `png`. */
   folder?: string;
-  /** Side in pixels after box-filter reduction; must divide the native side (32 for CIFAR-10). */
+  /**
+   * Side in pixels after box-filter reduction; must divide the native side (32 for CIFAR-10).
+   * 0 keeps the native size.
+   */
   size: number;
   /** Use only the first this many training images (0: all). */
   trainLimit: number;
@@ -95,7 +98,7 @@ export function validateRunConfig(config: RunConfig): void {
       `relpix: dataset is '${data.dataset}', expected one of ${DATASETS.join(', ')}`,
     );
   }
-  checkRange('size', data.size, 1, 1024, true);
+  checkRange('size', data.size, 0, 1024, true);
   checkRange('train-limit', data.trainLimit, 0, 1e9, true);
   checkRange('batch-size', train.batchSize, 1, 4096, true);
   checkRange('steps', train.steps, 0, 1e9, true);

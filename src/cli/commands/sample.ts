@@ -1,5 +1,5 @@
 /** `relpix sample`: draws images from a trained model into a PNG grid. */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { SAMPLERS } from '../../sample/state_source.js';
 import { useBackend, type BackendName } from '../../engine/backend.js';
 import { loadSplit } from '../data.js';
@@ -8,6 +8,23 @@ import { addEngineOptions, parseInteger, parsePositiveInteger } from '../options
 import { checkOutputFile } from '../output_paths.js';
 import { createProgress } from '../progress.js';
 import { formatShares, writeSampleGrid } from '../samples.js';
+
+/** Parses a sample count: sampling holds the whole batch in one tensor, so it is capped at 1,024. */
+export function parseSampleCount(text: string): number {
+  const count = Number(text) === 0 ? 0 : parsePositiveInteger(text);
+  if (count > 1024) {
+    throw new InvalidArgumentError(
+      `${count} is above 1024; draw several grids with different --seed`,
+    );
+  }
+  return count;
+}
+
+function parseImageCount(text: string): number {
+  const count = parseSampleCount(text);
+  if (count === 0) throw new InvalidArgumentError(`'${text}' is not a positive integer.`);
+  return count;
+}
 
 async function runSample(checkpoint: string, command: Command): Promise<void> {
   const options = command.opts();
@@ -38,7 +55,7 @@ export function sampleCommand(): Command {
   const command = new Command('sample')
     .description('draw images from a trained model and write them as a PNG grid')
     .argument('<checkpoint>', 'a run folder (its latest checkpoint) or a checkpoint folder')
-    .option('--count <n>', 'number of images', parsePositiveInteger, 16)
+    .option('--count <n>', 'number of images, 1 to 1024', parseImageCount, 16)
     .option('--seed <n>', 'seed of the draws; the same seed gives the same images', parseInteger, 1)
     .option('--out <file>', 'PNG file to write', 'samples.png')
     .addOption(

@@ -11,15 +11,10 @@ import { validateRunConfig, type RunConfig } from '../../train/config.js';
 import { evaluate } from '../../train/evaluate.js';
 import { checkRunFolder, trainModel } from '../../train/trainer.js';
 import { loadSplit, matchModelToData } from '../data.js';
-import {
-  addEngineOptions,
-  addRunOptions,
-  parseInteger,
-  parseNonNegativeInteger,
-  resolveRunConfig,
-} from '../options.js';
+import { addEngineOptions, addRunOptions, parseInteger, resolveRunConfig } from '../options.js';
 import { checkOutputFolder } from '../output_paths.js';
 import { createProgress } from '../progress.js';
+import { parseSampleCount } from './sample.js';
 import { formatShares, writeSampleGrid } from '../samples.js';
 
 /** Reads the configuration saved with the latest checkpoint of `outDir`, if there is one. */
@@ -143,8 +138,8 @@ export function trainCommand(): Command {
     .option('--no-test', 'skip the test-set evaluation at the end')
     .option(
       '--samples <n>',
-      'samples drawn into samples.png at the end, 0 for none',
-      parseNonNegativeInteger,
+      'samples drawn into samples.png at the end, 0 for none, at most 1024',
+      parseSampleCount,
       16,
     )
     .action(async (_options, cmd: Command) => runTrain(cmd));
