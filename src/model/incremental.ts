@@ -32,7 +32,7 @@ export class IncrementalBackbone {
   private currentRow = -1;
 
   /**
-   * `conditioning` holds the conditioning features of the whole batch for a model with a task;
+   * `conditioning` contains the conditioning features of the whole batch for a model with a task;
    * the caller keeps them alive until `dispose`.
    */
   constructor(
@@ -80,8 +80,9 @@ export class IncrementalBackbone {
       const output = tf.tidy(() => {
         const rows = first ? FIRST_ROWS : LATER_ROWS;
         const halfWidth = first ? FIRST_HALF_WIDTH : LATER_HALF_WIDTH;
-        // The first layer reads the image rows above; later layers read their input's rows up
-        // to this one, because the previous layer's vertical output of a row sees only above it.
+        // The first layer reads the image rows above. Later layers read their input's rows up
+        // to this one, because the previous layer's vertical output of a row depends only on
+        // the rows above it.
         const input = first
           ? this.window(this.imageRows, row - rows, row - 1, channels)
           : this.window(this.vertical[layer - 1], row - rows + 1, row, hidden);
