@@ -133,15 +133,19 @@ export function runBackbone(
   conditioning?: ConditioningFeatures,
 ): tf.Tensor4D {
   let stacks: Stacks = { vertical: x, horizontal: x };
-  let skipSum: tf.Tensor4D | undefined;
+  const gatedOutputs: tf.Tensor4D[] = [];
+  const skipWeights: tf.Tensor2D[] = [];
   for (let layer = 0; layer <= config.depth; layer++) {
     const last = layer === config.depth;
     const result = gatedLayer(parameters, layer, stacks, last, conditioning?.layers[layer]);
     stacks = result.stacks;
-    const skipWeight = getParameter<tf.Tensor2D>(parameters, `backbone/${layer}/skip`);
-    const skip = dense(result.gated, skipWeight);
-    skipSum = skipSum === undefined ? skip : (tf.add(skipSum, skip) as tf.Tensor4D);
+    gatedOutputs.push(result.gated);
+    skipWeights.push(getParameter<tf.Tensor2D>(parameters, `backbone/${layer}/skip`));
   }
+  // One product of all layers' gated outputs with the stacked skip weights equals the sum of
+  // the per-layer skip products, and keeps one [positions, skip] tensor for the backward pass
+  // instead of one per layer (which exhausted the wasm heap at the cifar preset, batch 16).
+  const skipSum = dense(tf.concat(gatedOutputs, 3), tf.concat(skipWeights, 0));
   const skipBias = getParameter<tf.Tensor1D>(parameters, 'backbone/skip_bias');
   const hidden = tf.relu(tf.add(skipSum as tf.Tensor4D, skipBias)) as tf.Tensor4D;
   const output = dense(

@@ -151,7 +151,7 @@ export class IncrementalBackbone {
   pixelState(images: Int32Array, row: number, column: number): tf.Tensor2D {
     if (row !== this.currentRow) this.startRow(images, row);
     const { depth, skip } = this.model.config;
-    let skipSum: tf.Tensor2D | undefined;
+    const gatedOutputs: tf.Tensor2D[] = [];
     for (let layer = 0; layer <= depth; layer++) {
       const result = tf.tidy(() => {
         const input = this.horizontalWindow(images, layer, column);
@@ -178,8 +178,7 @@ export class IncrementalBackbone {
           return tf.add(linked, term) as tf.Tensor2D;
         };
         const gated = gate(half('a'), half('b'));
-        const skipPart = dense(gated, this.parameter<tf.Tensor2D>(layer, 'skip'));
-        if (layer === depth) return { skipPart };
+        if (layer === depth) return { gated };
         const update = dense(
           gated,
           this.parameter<tf.Tensor2D>(layer, 'residual'),
@@ -188,26 +187,23 @@ export class IncrementalBackbone {
         const previous = layer === 0 ? undefined : this.horizontal[layer - 1][column];
         const horizontal =
           previous === undefined ? update : (tf.add(previous, update) as tf.Tensor2D);
-        return { skipPart, horizontal };
+        return { gated, horizontal };
       });
       // Kept, so that a caller's tidy scope does not dispose the cache.
       if (result.horizontal !== undefined) {
         this.horizontal[layer][column] = tf.keep(result.horizontal);
       }
-      const previousSum = skipSum;
-      skipSum =
-        previousSum === undefined
-          ? result.skipPart
-          : (tf.add(previousSum, result.skipPart) as tf.Tensor2D);
-      if (previousSum !== undefined) {
-        previousSum.dispose();
-        result.skipPart.dispose();
-      }
+      gatedOutputs.push(result.gated);
     }
     return tf.tidy(() => {
+      // The same single product over all layers as the whole-image pass.
+      const weights = Array.from({ length: depth + 1 }, (_, layer) =>
+        this.parameter<tf.Tensor2D>(layer, 'skip'),
+      );
+      const skipSum = dense(tf.concat(gatedOutputs, 1), tf.concat(weights, 0));
+      tf.dispose(gatedOutputs);
       const bias = getParameter<tf.Tensor1D>(this.model.parameters, 'backbone/skip_bias');
-      const hidden = tf.relu(tf.add(skipSum as tf.Tensor2D, bias)) as tf.Tensor2D;
-      (skipSum as tf.Tensor2D).dispose();
+      const hidden = tf.relu(tf.add(skipSum, bias)) as tf.Tensor2D;
       const output = dense(
         hidden,
         getParameter<tf.Tensor2D>(this.model.parameters, 'backbone/output'),
