@@ -32,6 +32,8 @@ export interface TrainOptions {
   workers?: number;
   /** Backend of the worker threads. Default wasm. */
   backend?: BackendName;
+  /** When aborted, training stops after the current step and saves a checkpoint. */
+  signal?: AbortSignal;
 }
 
 export interface TrainResult {
@@ -41,7 +43,7 @@ export interface TrainResult {
   /** Validation result at the last validation run, if any ran. */
   validation?: Evaluation;
   /** Why training ended. */
-  stoppedBy: 'steps' | 'time';
+  stoppedBy: 'steps' | 'time' | 'interrupt';
   /** Folder of the last checkpoint written. */
   checkpoint?: string;
 }
@@ -218,6 +220,12 @@ async function trainLoop(options: TrainOptions, loop: LoopState): Promise<TrainR
   let stoppedBy: TrainResult['stoppedBy'] = 'steps';
   progress.start(settings.steps, step, 'train');
   while (step < settings.steps) {
+    // Lets signal handlers run between steps, which a chain of resolved promises would not.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (options.signal?.aborted) {
+      stoppedBy = 'interrupt';
+      break;
+    }
     if (performance.now() > deadline) {
       stoppedBy = 'time';
       break;
@@ -272,8 +280,14 @@ async function trainLoop(options: TrainOptions, loop: LoopState): Promise<TrainR
   }
   progress.stop();
 
-  validation = await validationEvaluation(options, runner);
-  metrics.write({ type: 'validation', step, ...summaryOf(validation) });
+  if (stoppedBy === 'interrupt') {
+    // An interrupted run saves its progress at once and skips the final validation.
+    metrics.write({ type: 'interrupt', step });
+    validation = undefined;
+  } else {
+    validation = await validationEvaluation(options, runner);
+    metrics.write({ type: 'validation', step, ...summaryOf(validation) });
+  }
   if (step > firstStep || lastCheckpoint === undefined) {
     await save();
   }

@@ -17,6 +17,22 @@ import { createProgress } from '../progress.js';
 import { parseSampleCount } from './sample.js';
 import { formatShares, writeSampleGrid } from '../samples.js';
 
+/**
+ * Returns a signal that the first Ctrl-C (SIGINT) or SIGTERM aborts, so that training saves a
+ * checkpoint and stops; a second one ends the process at once.
+ */
+function interruptSignal(): AbortSignal {
+  const controller = new AbortController();
+  const onSignal = (name: NodeJS.Signals): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write(`\nrelpix: ${name} received; saving a checkpoint after this step\n`);
+    controller.abort();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return controller.signal;
+}
+
 /** Reads the configuration saved with the latest checkpoint of `outDir`, if there is one. */
 function checkpointConfig(outDir: string): RunConfig | undefined {
   const folder = latestCheckpoint(outDir);
@@ -82,7 +98,18 @@ async function runTrain(command: Command): Promise<void> {
     progress,
     workers: options.workers as number,
     backend: options.backend as BackendName,
+    signal: interruptSignal(),
   });
+  if (result.stoppedBy === 'interrupt') {
+    const saved = result.checkpoint ?? latestCheckpoint(outDir);
+    console.error(
+      `relpix: interrupted after step ${result.step}; saved checkpoint ${saved}. ` +
+        `Continue with the same command plus --resume`,
+    );
+    process.exitCode = 130;
+    result.model.dispose();
+    return;
+  }
   console.log(`parameters: ${result.model.parameterCount}`);
   console.log(`stopped after step ${result.step} (${result.stoppedBy} budget reached)`);
   if (result.validation) {
