@@ -21,7 +21,7 @@ import { formatShares, writeSampleGrid } from '../samples.js';
  * Returns a signal that the first Ctrl-C (SIGINT) or SIGTERM aborts, so that training saves a
  * checkpoint and stops; a second one ends the process at once.
  */
-function interruptSignal(): AbortSignal {
+function interruptSignal(): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals): void => {
     if (controller.signal.aborted) process.exit(130);
@@ -30,7 +30,12 @@ function interruptSignal(): AbortSignal {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  return controller.signal;
+  // After training, Ctrl-C ends the process as usual (during the test evaluation or sampling).
+  const release = (): void => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  };
+  return { signal: controller.signal, release };
 }
 
 /** Reads the configuration saved with the latest checkpoint of `outDir`, if there is one. */
@@ -89,17 +94,23 @@ async function runTrain(command: Command): Promise<void> {
   );
   console.log(JSON.stringify(config));
 
-  const result = await trainModel({
-    config,
-    outDir,
-    resume: Boolean(options.resume),
-    train,
-    validation,
-    progress,
-    workers: options.workers as number,
-    backend: options.backend as BackendName,
-    signal: interruptSignal(),
-  });
+  const interrupt = interruptSignal();
+  let result: Awaited<ReturnType<typeof trainModel>>;
+  try {
+    result = await trainModel({
+      config,
+      outDir,
+      resume: Boolean(options.resume),
+      train,
+      validation,
+      progress,
+      workers: options.workers as number,
+      backend: options.backend as BackendName,
+      signal: interrupt.signal,
+    });
+  } finally {
+    interrupt.release();
+  }
   if (result.stoppedBy === 'interrupt') {
     const saved = result.checkpoint ?? latestCheckpoint(outDir);
     console.error(
