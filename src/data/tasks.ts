@@ -30,7 +30,7 @@ export function greyImages(values: ArrayLike<number>, shape: Shape): Int32Array 
   return out;
 }
 
-/** The side of the low-resolution image: 8 at 32x32, otherwise a quarter of the side. */
+/** Returns the side of the low-resolution image: 8 at 32x32, otherwise a quarter of the side. */
 export function lowResolutionSide(side: number): number {
   return side === 32 ? 8 : Math.max(1, Math.floor(side / 4));
 }

@@ -20,9 +20,9 @@ export const FIRST_HALF_WIDTH = 3;
 export const LATER_ROWS = 3;
 export const LATER_HALF_WIDTH = 2;
 /**
- * Width of every horizontal kernel: the 3 pixels left of the current one in the first layer
- * (which reads the image shifted right by one), the previous layer's state at the pixel and the
- * 2 to its left in later layers.
+ * Width of every horizontal kernel. The first layer reads the image shifted right by one, so it
+ * covers the 3 pixels left of the current one. Later layers cover the previous layer's state at
+ * the pixel and at the 2 pixels to its left.
  */
 export const HORIZONTAL_WIDTH = 3;
 
@@ -143,8 +143,8 @@ export function runBackbone(
     skipWeights.push(getParameter<tf.Tensor2D>(parameters, `backbone/${layer}/skip`));
   }
   // One product of all layers' gated outputs with the stacked skip weights equals the sum of
-  // the per-layer skip products, and keeps one [positions, skip] tensor for the backward pass
-  // instead of one per layer (which exhausted the wasm heap at the cifar preset, batch 16).
+  // the per-layer skip products. It keeps one [positions, skip] tensor for the backward pass
+  // instead of one per layer, which exhausted the wasm heap at the cifar preset, batch 16.
   const skipSum = dense(tf.concat(gatedOutputs, 3), tf.concat(skipWeights, 0));
   const skipBias = getParameter<tf.Tensor1D>(parameters, 'backbone/skip_bias');
   const hidden = tf.relu(tf.add(skipSum as tf.Tensor4D, skipBias)) as tf.Tensor4D;

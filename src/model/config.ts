@@ -27,7 +27,7 @@ export interface ModelConfig {
   skip: number;
   /** The predictors that the latent mixture combines; any non-empty set. */
   predictors: PredictorConfig[];
-  /** Image-to-image task whose conditioning image the model sees (default unconditional). */
+  /** Image-to-image task whose conditioning image the model reads (default unconditional). */
   task?: Task;
 }
 

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 
 /**
  * Shifts `x` [batch, height, width, channels] down by one row, filling the top row with
- * zeros, so that row r holds what row r-1 held.
+ * zeros, so that row r contains what row r-1 contained.
  */
 export function shiftDown(x: tf.Tensor4D): tf.Tensor4D {
   const [, height] = x.shape;

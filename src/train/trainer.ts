@@ -42,7 +42,7 @@ export interface TrainResult {
   step: number;
   /** Validation result at the last validation run, if any ran. */
   validation?: Evaluation;
-  /** Why training ended. */
+  /** Reason training ended. */
   stoppedBy: 'steps' | 'time' | 'interrupt';
   /** Folder of the last checkpoint written. */
   checkpoint?: string;
@@ -108,8 +108,8 @@ function nonFiniteParameter(model: PixelModel): string | undefined {
 
 /**
  * Throws a UserError when `outDir` does not suit the run: a resume from a folder without a
- * checkpoint, or a new run in a folder that has one (the new run would delete the old run's
- * checkpoints and mix both runs in metrics.jsonl).
+ * checkpoint, or a new run in a folder that has one. A new run there would delete the old run's
+ * checkpoints and mix both runs in metrics.jsonl.
  */
 export function checkRunFolder(outDir: string, resume: boolean): void {
   const latest = latestCheckpoint(outDir);

@@ -44,7 +44,7 @@ const combinations: Array<[string, PredictorConfig[]]> = [
   ],
 ];
 
-/** A fixed conditioning image for `count` copies of a 2x2 grey image at 4 levels. */
+/** Returns a fixed conditioning image for `count` copies of a 2x2 grey image at 4 levels. */
 function fixedCondition(count: number): Int32Array {
   return Int32Array.from({ length: count * 4 }, (_, k) => [3, 0, 1, 2][k % 4]);
 }

@@ -9,7 +9,7 @@ import { checkOutputFile } from '../output_paths.js';
 import { createProgress } from '../progress.js';
 import { formatShares, writeSampleGrid } from '../samples.js';
 
-/** Parses a sample count: sampling holds the whole batch in one tensor, so it is capped at 1,024. */
+/** Parses a sample count: sampling keeps the whole batch in one tensor, so it is capped at 1,024. */
 export function parseSampleCount(text: string): number {
   const count = Number(text) === 0 ? 0 : parsePositiveInteger(text);
   if (count > 1024) {

@@ -19,7 +19,7 @@ import { formatShares, writeSampleGrid } from '../samples.js';
 
 /**
  * Returns a signal that the first Ctrl-C (SIGINT) or SIGTERM aborts, so that training saves a
- * checkpoint and stops; a second one ends the process at once.
+ * checkpoint and stops. A second one ends the process at once.
  */
 function interruptSignal(): { signal: AbortSignal; release: () => void } {
   const controller = new AbortController();

@@ -36,8 +36,8 @@ export function pickPerRow(table: tf.Tensor2D, values: tf.Tensor1D): tf.Tensor1D
 
 /**
  * Computes log p_abs(x_{i,<k}) [n] in nats: the sum over sub-pixels c < k of the log-softmax of
- * the logits at the true value, with k = `channelCount` (default: all). `states` holds h_{i,c}
- * [n, skip] per c; `columns` holds the sub-pixel values, one [n] int32 vector per channel.
+ * the logits at the true value, with k = `channelCount` (default: all). `states` contains
+ * h_{i,c} [n, skip] per c, and `columns` the sub-pixel values, one [n] int32 vector per channel.
  */
 export function absoluteLogProb(
   parameters: ParameterMap,

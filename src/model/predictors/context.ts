@@ -1,10 +1,10 @@
 /**
- * What a predictor reads for a set of n pixels: their states, the states and values of the
- * pixels they may copy, and their own values when scoring.
+ * Predictor inputs for a set of n pixels: their states, the states and values of the pixels
+ * they may copy, and their own values when scoring.
  */
 import type * as tf from '@tensorflow/tfjs';
 
-/** Where each of the n scored pixels sits: image index and raster position in that image. */
+/** Location of each of the n scored pixels: image index and raster position in that image. */
 export interface PixelPositions {
   image: Int32Array;
   position: Int32Array;

@@ -11,7 +11,7 @@ export type OutputNeighbours = (typeof OUTPUT_NEIGHBOURS)[number];
 export const INPUT_NEIGHBOURS = ['centre', '2x2', '3x3', '5x5'] as const;
 export type InputNeighbours = (typeof INPUT_NEIGHBOURS)[number];
 
-/** Every offset with |dy|, |dx| <= radius, row by row. */
+/** Lists every offset with |dy|, |dx| <= radius, row by row. */
 function window(radius: number): Offset[] {
   const offsets: Offset[] = [];
   for (let dy = -radius; dy <= radius; dy++) {
@@ -20,12 +20,12 @@ function window(radius: number): Offset[] {
   return offsets;
 }
 
-/** The pixels of the 5x5 window that come before its centre in raster order (twelve). */
+/** Lists the pixels of the window that come before its centre in raster order (12 for 5x5). */
 function earlierInWindow(radius: number): Offset[] {
   return window(radius).filter(([dy, dx]) => dy < 0 || (dy === 0 && dx < 0));
 }
 
-/** Offsets of an output-relative neighbour set, in the order the pointer sees them. */
+/** Offsets of an output-relative neighbour set, in the order the pointer scores them. */
 export function outputOffsets(name: OutputNeighbours): Offset[] {
   switch (name) {
     case 'left':

@@ -1,7 +1,7 @@
 /**
  * The relative predictors: copy a pixel r, then adjust each sub-pixel by a delta,
  * p(delta_c | r, ...) = softmax over allowed deltas. The output-relative predictor copies an
- * earlier output pixel from a fixed neighbour set; the input-relative predictor copies a pixel
+ * earlier output pixel from a fixed neighbour set. The input-relative predictor copies a pixel
  * of the conditioning image y from a grid around the current pixel.
  *
  * Each candidate r has a feature f_r = W_f s_r + sum_c E_c[x_{r,c}] of its state s_r and values.
@@ -87,7 +87,7 @@ export class RelativePredictor {
 
   /**
    * Finds each candidate's source row and values for the pixels of `context`. An output pixel q
-   * takes the state of raster row q + 1 and its values from x; an input pixel q takes the
+   * takes the state of raster row q + 1 and its values from x. An input pixel q takes the
    * conditioning state of row q and its values from y.
    */
   private sources(context: PixelContext): Sources {
