@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../errors.js';
 import { downloadCommand } from './commands/download.js';
 import { evalCommand } from './commands/evaluate.js';
+import { experimentCommand } from './commands/experiment.js';
 import { sampleCommand } from './commands/sample.js';
 import { colouriseCommand, superresCommand } from './commands/complete.js';
 import { deltasCommand, statsCommand } from './commands/stats.js';
@@ -46,6 +47,7 @@ export function buildProgram(): Command {
     superresCommand(),
     statsCommand(),
     deltasCommand(),
+    experimentCommand(),
     downloadCommand(),
   ]) {
     program.addCommand(

@@ -33,6 +33,7 @@ async function runEval(checkpoint: string, command: Command): Promise<void> {
         step: loaded.step,
         checkpoint: loaded.path,
         levels: loaded.config.model.levels,
+        parameters: loaded.model.parameterCount,
       }),
     );
   }

@@ -1,0 +1,79 @@
+/**
+ * The results file of the experiment runner: JSON Lines, one finished row and seed per line.
+ * It is rewritten whole through a temporary file, so a killed runner never leaves a torn line.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { nodeFileSystem, writeFileAtomic } from '../io/atomic_write.js';
+import { UserError } from '../errors.js';
+import type { Task as TaskName } from '../data/tasks.js';
+import type { SplitName } from './suites.js';
+
+export interface ExperimentResult {
+  suite: string;
+  /** Row identifier within the suite, such as `c2`. */
+  id: string;
+  row: number;
+  label: string;
+  task: TaskName;
+  predictors: string;
+  prune?: number;
+  mask?: boolean;
+  widthFactor?: number;
+  scale: string;
+  seed: number;
+  /** Optimiser steps the evaluated checkpoint was trained for. */
+  steps: number;
+  split: SplitName;
+  bitsPerDim: number;
+  /** Standard error of bitsPerDim over the evaluated images. */
+  standardError: number;
+  images: number;
+  /** Published figure at the paper's scale, if any. */
+  paper?: number;
+  parameters?: number;
+  /** Share of sampled pixels made by each predictor, from the run's samples. */
+  shares?: Record<string, number>;
+  /** Training time summed over attempts, in seconds. */
+  trainSeconds: number;
+  evalSeconds: number;
+  /** The `relpix train` command of the row, as run. */
+  command: string;
+  runDir: string;
+  finishedAt: string;
+}
+
+/** Reads the results at `path`; a missing file has none. */
+export function readResults(path: string): ExperimentResult[] {
+  if (!existsSync(path)) return [];
+  const lines = readFileSync(path, 'utf8').split('\n');
+  const results: ExperimentResult[] = [];
+  lines.forEach((line, index) => {
+    if (line.trim() === '') return;
+    try {
+      results.push(JSON.parse(line) as ExperimentResult);
+    } catch (error) {
+      throw new UserError(
+        `relpix: line ${index + 1} of results file ${path} is not valid JSON ` +
+          `(${(error as Error).message}); fix or delete that line`,
+      );
+    }
+  });
+  return results;
+}
+
+/** Returns the key that identifies a result: suite, row, scale and seed. */
+export function resultKey(
+  result: Pick<ExperimentResult, 'suite' | 'id' | 'scale' | 'seed'>,
+): string {
+  return `${result.suite}/${result.id}/${result.scale}/${result.seed}`;
+}
+
+/** Adds `result` to the file at `path`, replacing an earlier result with the same key. */
+export async function appendResult(path: string, result: ExperimentResult): Promise<void> {
+  const kept = readResults(path).filter((other) => resultKey(other) !== resultKey(result));
+  kept.push(result);
+  mkdirSync(dirname(path), { recursive: true });
+  const text = kept.map((entry) => JSON.stringify(entry)).join('\n');
+  await writeFileAtomic(nodeFileSystem, path, `${text}\n`);
+}

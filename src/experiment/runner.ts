@@ -1,0 +1,314 @@
+/**
+ * The experiment runner: trains and evaluates every row and seed of a suite by running
+ * `relpix train` and `relpix eval` as child processes, one run folder per row and seed.
+ *
+ * Each step leaves a mark in the run folder, so a rerun continues where the last one stopped:
+ * a result in the results file means the row is finished, `training.json` with `finished` means
+ * only the evaluation is left, and a checkpoint means training resumes from it.
+ */
+import { spawn } from 'node:child_process';
+import {
+  existsSync,
+  mkdirSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../errors.js';
+import { latestCheckpoint } from '../io/checkpoint_folders.js';
+import { appendResult, readResults, resultKey, type ExperimentResult } from './results.js';
+import { evalArguments, trainArguments, type ExperimentScale } from './scales.js';
+import type { ExperimentRow, ExperimentSuite } from './suites.js';
+
+/** The compiled command-line entry point, beside this file's folder in dist/src. */
+const CLI_PATH = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+export interface RunnerOptions {
+  suite: ExperimentSuite;
+  scale: ExperimentScale;
+  rows: ExperimentRow[];
+  seeds: number[];
+  /** Folder that holds the run folders, `<runs>/<scale>/<suite>/<row>/seed-<n>`. */
+  runsDir: string;
+  resultsPath: string;
+  /** Flags passed to every child: --data, --backend and, for training, --workers. */
+  data?: string;
+  backend?: string;
+  workers?: number;
+  log: (line: string) => void;
+  /** Aborted by the first Ctrl-C: the running child saves a checkpoint and the runner stops. */
+  signal?: AbortSignal;
+}
+
+export interface RunnerSummary {
+  finished: number;
+  skipped: number;
+  failed: string[];
+  interrupted: boolean;
+}
+
+/** Returns the run folder of one row and seed. */
+export function runFolder(
+  options: Pick<RunnerOptions, 'runsDir' | 'scale' | 'suite'>,
+  row: ExperimentRow,
+  seed: number,
+): string {
+  return join(options.runsDir, options.scale.name, options.suite.name, row.id, `seed-${seed}`);
+}
+
+/** Quotes an argument for a POSIX shell when it needs quoting. */
+function shellQuote(argument: string): string {
+  return /^[\w@%+=:,./-]+$/.test(argument) ? argument : `'${argument.replace(/'/g, `'\\''`)}'`;
+}
+
+export function formatCommand(args: string[]): string {
+  return ['relpix', ...args].map(shellQuote).join(' ');
+}
+
+interface ChildOutcome {
+  code: number | null;
+  stdout: string;
+  seconds: number;
+}
+
+/**
+ * Runs `relpix args…` in its own process group, with its output appended to `logPath`.
+ * Aborting `signal` sends the child one SIGTERM (training then saves a checkpoint).
+ */
+function runChild(
+  args: string[],
+  logPath: string,
+  lockPath: string,
+  signal?: AbortSignal,
+): Promise<ChildOutcome> {
+  const log = openSync(logPath, 'a');
+  writeFileSync(log, `\n$ ${formatCommand(args)}\n`);
+  const started = performance.now();
+  // A process group of its own keeps a terminal's Ctrl-C from reaching the child twice.
+  const child = spawn(process.execPath, [CLI_PATH, ...args], {
+    stdio: ['ignore', 'pipe', log],
+    detached: true,
+  });
+  // The child outlives a runner killed with SIGKILL, so the lock names both processes.
+  writeFileSync(lockPath, `${JSON.stringify({ pid: process.pid, child: child.pid })}\n`);
+  let stdout = '';
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    stdout += chunk;
+    writeFileSync(log, chunk);
+  });
+  const onAbort = (): void => {
+    child.kill('SIGTERM');
+  };
+  signal?.addEventListener('abort', onAbort, { once: true });
+  return new Promise((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      signal?.removeEventListener('abort', onAbort);
+      closeSync(log);
+      resolve({ code, stdout, seconds: (performance.now() - started) / 1000 });
+    });
+  });
+}
+
+interface TrainingRecord {
+  seconds: number;
+  finished: boolean;
+}
+
+function readTrainingRecord(runDir: string): TrainingRecord {
+  const path = join(runDir, 'training.json');
+  if (!existsSync(path)) return { seconds: 0, finished: false };
+  return JSON.parse(readFileSync(path, 'utf8')) as TrainingRecord;
+}
+
+function writeTrainingRecord(runDir: string, record: TrainingRecord): void {
+  writeFileSync(join(runDir, 'training.json'), `${JSON.stringify(record)}\n`);
+}
+
+/**
+ * Takes the run folder's lock for this process. A lock left by a process that still runs means
+ * another runner (or its orphaned child) trains the row, which must not happen twice at once.
+ */
+function takeLock(runDir: string): string {
+  const path = join(runDir, 'lock.json');
+  if (existsSync(path)) {
+    const lock = JSON.parse(readFileSync(path, 'utf8')) as { pid: number; child?: number };
+    for (const pid of [lock.pid, lock.child]) {
+      if (pid !== undefined && pid !== process.pid && isRunning(pid)) {
+        throw new UserError(
+          `relpix: ${runDir} is in use by process ${pid}; wait for it to finish or stop it ` +
+            `(kill ${pid}), then run the experiment again`,
+        );
+      }
+    }
+  }
+  writeFileSync(path, `${JSON.stringify({ pid: process.pid })}\n`);
+  return path;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Returns the flags shared by the children: data location and backend. */
+function engineFlags(options: RunnerOptions): string[] {
+  const flags: string[] = [];
+  if (options.data !== undefined) flags.push('--data', options.data);
+  if (options.backend !== undefined) flags.push('--backend', options.backend);
+  return flags;
+}
+
+/** Returns the shares of sampled pixels per predictor that training wrote, if it drew samples. */
+function readShares(runDir: string): Record<string, number> | undefined {
+  const path = join(runDir, 'samples.png.json');
+  if (!existsSync(path)) return undefined;
+  return (JSON.parse(readFileSync(path, 'utf8')) as { shares?: Record<string, number> }).shares;
+}
+
+/** Parses the JSON line that `relpix eval --json` prints last. */
+function parseEvaluation(stdout: string): {
+  bitsPerDim: number;
+  standardError: number;
+  images: number;
+  step: number;
+  parameters?: number;
+} {
+  const line = stdout
+    .trim()
+    .split('\n')
+    .reverse()
+    .find((text) => text.startsWith('{'));
+  if (line === undefined) throw new Error('relpix eval printed no JSON result');
+  return JSON.parse(line);
+}
+
+type RowOutcome = 'finished' | 'failed' | 'interrupted';
+
+/** Trains (or resumes) and evaluates one row and seed, and records the result. */
+async function runRow(
+  options: RunnerOptions,
+  row: ExperimentRow,
+  seed: number,
+  label: string,
+): Promise<RowOutcome> {
+  const { scale, suite, log } = options;
+  const runDir = runFolder(options, row, seed);
+  mkdirSync(runDir, { recursive: true });
+  const lockPath = takeLock(runDir);
+  try {
+    const logPath = join(runDir, 'experiment.log');
+    const trainArgs = trainArguments(scale, row, seed);
+    const command = formatCommand([...trainArgs, '--out', runDir]);
+    let training = readTrainingRecord(runDir);
+    if (!training.finished) {
+      const checkpoint = latestCheckpoint(runDir);
+      const resume = checkpoint !== undefined;
+      log(`${label}: ${resume ? `resuming from ${checkpoint}` : 'training'} (log ${logPath})`);
+      const args = [...trainArgs, '--out', runDir, ...engineFlags(options)];
+      if (options.workers !== undefined) args.push('--workers', String(options.workers));
+      if (resume) args.push('--resume');
+      const outcome = await runChild(args, logPath, lockPath, options.signal);
+      training = { seconds: training.seconds + outcome.seconds, finished: outcome.code === 0 };
+      writeTrainingRecord(runDir, training);
+      if (options.signal?.aborted) return 'interrupted';
+      if (!training.finished) {
+        log(`${label}: training failed with exit code ${outcome.code}; see ${logPath}`);
+        return 'failed';
+      }
+    }
+
+    log(`${label}: evaluating on the ${suite.split} split`);
+    const evaluation = await runChild(
+      [...evalArguments(scale, suite.split, runDir), ...engineFlags(options)],
+      logPath,
+      lockPath,
+      options.signal,
+    );
+    if (options.signal?.aborted) return 'interrupted';
+    if (evaluation.code !== 0) {
+      log(`${label}: evaluation failed with exit code ${evaluation.code}; see ${logPath}`);
+      return 'failed';
+    }
+    const scores = parseEvaluation(evaluation.stdout);
+    const result: ExperimentResult = {
+      suite: suite.name,
+      id: row.id,
+      row: row.row,
+      label: row.label,
+      task: row.task,
+      predictors: row.predictors,
+      ...(row.prune === undefined ? {} : { prune: row.prune }),
+      ...(row.mask === undefined ? {} : { mask: row.mask }),
+      ...(row.widthFactor === undefined ? {} : { widthFactor: row.widthFactor }),
+      scale: scale.name,
+      seed,
+      steps: scores.step,
+      split: suite.split,
+      bitsPerDim: scores.bitsPerDim,
+      standardError: scores.standardError,
+      images: scores.images,
+      ...(row.paper === undefined ? {} : { paper: row.paper }),
+      ...(scores.parameters === undefined ? {} : { parameters: scores.parameters }),
+      ...(readShares(runDir) === undefined ? {} : { shares: readShares(runDir) }),
+      trainSeconds: Math.round(training.seconds),
+      evalSeconds: Math.round(evaluation.seconds),
+      command,
+      runDir,
+      finishedAt: new Date().toISOString(),
+    };
+    await appendResult(options.resultsPath, result);
+    log(
+      `${label}: ${suite.split} bits/dim ${result.bitsPerDim.toFixed(4)} ± ` +
+        `${result.standardError.toFixed(4)} (${result.images} images, step ${result.steps}, ` +
+        `${result.trainSeconds} s training)`,
+    );
+    return 'finished';
+  } finally {
+    rmSync(lockPath, { force: true });
+  }
+}
+
+/**
+ * Runs every row for every seed, seed by seed so that a partial run covers all rows once
+ * before it repeats any. Rows already in the results file are skipped.
+ */
+export async function runExperiment(options: RunnerOptions): Promise<RunnerSummary> {
+  const done = new Set(readResults(options.resultsPath).map(resultKey));
+  const summary: RunnerSummary = { finished: 0, skipped: 0, failed: [], interrupted: false };
+  const total = options.rows.length * options.seeds.length;
+  let index = 0;
+  for (const seed of options.seeds) {
+    for (const row of options.rows) {
+      index += 1;
+      const label = `[${index}/${total}] ${options.suite.name} ${row.id} seed ${seed}`;
+      const key = resultKey({
+        suite: options.suite.name,
+        id: row.id,
+        scale: options.scale.name,
+        seed,
+      });
+      if (done.has(key)) {
+        summary.skipped += 1;
+        continue;
+      }
+      const outcome = await runRow(options, row, seed, label);
+      if (outcome === 'interrupted') {
+        summary.interrupted = true;
+        return summary;
+      }
+      if (outcome === 'failed') summary.failed.push(`${row.id} seed ${seed}`);
+      else summary.finished += 1;
+    }
+  }
+  return summary;
+}
