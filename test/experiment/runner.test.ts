@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { latestCheckpoint } from '../../src/io/checkpoint_folders.js';
+import { readResults } from '../../src/experiment/results.js';
+import { runExperiment, runFolder } from '../../src/experiment/runner.js';
+import { SUITES } from '../../src/experiment/suites.js';
+import { DATA_ROOT, runCli } from '../cli/run_cli.js';
+import { SLOW_SCALE, driverOptions } from './driver.js';
+
+const DRIVER = fileURLToPath(new URL('./driver.js', import.meta.url));
+
+function temporaryFolder(): string {
+  return mkdtempSync(join(tmpdir(), 'relpix-experiment-'));
+}
+
+/** Counts the `relpix train` commands logged in a run folder: one per training attempt. */
+function trainingAttempts(runDir: string): number {
+  const log = readFileSync(join(runDir, 'experiment.log'), 'utf8');
+  return log.split('\n').filter((line) => line.startsWith('$ relpix train')).length;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+test('experiment records each row and skips it on rerun', () => {
+  const dir = temporaryFolder();
+  try {
+    const results = join(dir, 'results.jsonl');
+    const args = ['experiment', 'table1', '--scale', 'smoke', '--seeds', '2', '--rows', 'u0,c4'];
+    const common = ['--runs', join(dir, 'runs'), '--results', results, '--data', DATA_ROOT];
+    const first = runCli([...args, ...common, '--workers', '1'], 120_000);
+    assert.equal(first.status, 0, first.stderr);
+    const records = readResults(results);
+    assert.deepEqual(
+      records.map((r) => `${r.id}/${r.seed}`),
+      ['u0/1', 'c4/1', 'u0/2', 'c4/2'],
+    );
+    for (const record of records) {
+      assert.equal(record.steps, 4);
+      assert.equal(record.images, 16);
+      assert.ok(Number.isFinite(record.bitsPerDim) && record.bitsPerDim > 0);
+      assert.ok(record.standardError > 0);
+      assert.match(record.command, /^relpix train --task \w+ --predictors /);
+    }
+    assert.equal(records[1].task, 'colourise');
+    assert.equal(records[1].paper, 1.2);
+    assert.notEqual(records[0].bitsPerDim, records[2].bitsPerDim, 'seeds should differ');
+
+    const second = runCli([...args, ...common], 60_000);
+    assert.equal(second.status, 0, second.stderr);
+    assert.match(second.stdout, /0 rows finished, 4 already in/);
+    assert.equal(readResults(results).length, 4);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('experiment rejects unknown suite and row', () => {
+  const suite = runCli(['experiment', 'table9']);
+  assert.equal(suite.status, 1);
+  assert.match(suite.stderr, /suite 'table9' is unknown; expected one of table1, table3/);
+  const row = runCli(['experiment', 'table1', '--rows', 'u2']);
+  assert.equal(row.status, 1);
+  assert.match(row.stderr, /row 'u2' is not in suite table1/);
+});
+
+test('experiment lists every table row', () => {
+  const listed = runCli(['experiment', 'table3', '--list']);
+  assert.equal(listed.status, 0, listed.stderr);
+  const ids = listed.stdout.split('\n').filter((line) => /^[ucs]\d+ /.test(line));
+  assert.equal(ids.length, SUITES.table3.rows.length);
+  // Unconditional rows exist only where the table has a figure for them.
+  assert.equal(ids.filter((line) => line.startsWith('u')).length, 13);
+});
+
+test('runner resumes a row after an abort', async () => {
+  const dir = temporaryFolder();
+  try {
+    const controller = new AbortController();
+    const options = driverOptions(join(dir, 'runs'), join(dir, 'results.jsonl'));
+    const secondRow = runFolder(options, options.rows[1], 1);
+    const watcher = waitFor(() => latestCheckpoint(secondRow) !== undefined, 60_000).then(() =>
+      controller.abort(),
+    );
+    const interrupted = await runExperiment({ ...options, signal: controller.signal });
+    await watcher;
+    assert.equal(interrupted.interrupted, true);
+    assert.equal(interrupted.finished, 1);
+    const partial = JSON.parse(
+      readFileSync(join(latestCheckpoint(secondRow)!, 'state.json'), 'utf8'),
+    );
+    assert.ok(partial.step < 60, `stopped at step ${partial.step}`);
+
+    const resumed = await runExperiment(options);
+    assert.equal(resumed.skipped, 1);
+    assert.equal(resumed.finished, 1);
+    const records = readResults(options.resultsPath);
+    assert.deepEqual(
+      records.map((r) => r.steps),
+      [60, 60],
+    );
+    assert.equal(trainingAttempts(runFolder(options, options.rows[0], 1)), 1);
+    const log = readFileSync(join(secondRow, 'experiment.log'), 'utf8');
+    assert.equal(trainingAttempts(secondRow), 2);
+    assert.match(log, /--resume/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('runner continues after SIGKILL mid-row', async () => {
+  const dir = temporaryFolder();
+  try {
+    const runsDir = join(dir, 'runs');
+    const resultsPath = join(dir, 'results.jsonl');
+    const options = driverOptions(runsDir, resultsPath);
+    const secondRow = runFolder(options, options.rows[1], 1);
+    const driver = spawn(process.execPath, [DRIVER, 'run', runsDir, resultsPath], {
+      stdio: 'ignore',
+    });
+    await waitFor(() => latestCheckpoint(secondRow) !== undefined, 60_000);
+    // SIGKILL gives the runner no chance to stop its training child, which the lock names.
+    const lock = JSON.parse(readFileSync(join(secondRow, 'lock.json'), 'utf8'));
+    driver.kill('SIGKILL');
+    await waitFor(() => driver.exitCode !== null || driver.signalCode !== null, 10_000);
+    await assert.rejects(runExperiment(options), /is in use by process/);
+    process.kill(lock.child, 'SIGKILL');
+    await waitFor(() => {
+      try {
+        process.kill(lock.child, 0);
+        return false;
+      } catch {
+        return true;
+      }
+    }, 10_000);
+
+    const resumed = await runExperiment(options);
+    assert.equal(resumed.skipped, 1);
+    assert.equal(resumed.finished, 1);
+    assert.equal(readResults(resultsPath).length, 2);
+    assert.equal(trainingAttempts(runFolder(options, options.rows[0], 1)), 1);
+    assert.ok(existsSync(join(secondRow, 'training.json')));
+    assert.equal(SLOW_SCALE.trainFlags.steps, readResults(resultsPath)[1].steps);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
