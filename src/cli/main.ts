@@ -6,6 +6,7 @@ import { UserError } from '../errors.js';
 import { downloadCommand } from './commands/download.js';
 import { evalCommand } from './commands/evaluate.js';
 import { experimentCommand } from './commands/experiment.js';
+import { reportCommand } from './commands/report.js';
 import { sampleCommand } from './commands/sample.js';
 import { colouriseCommand, superresCommand } from './commands/complete.js';
 import { deltasCommand, statsCommand } from './commands/stats.js';
@@ -48,6 +49,7 @@ export function buildProgram(): Command {
     statsCommand(),
     deltasCommand(),
     experimentCommand(),
+    reportCommand(),
     downloadCommand(),
   ]) {
     program.addCommand(

@@ -1,0 +1,88 @@
+/** `relpix report`: turns an experiment results file into docs/results.md and an HTML page. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { Command, Option } from 'commander';
+import { UserError } from '../../errors.js';
+import { readResults } from '../../experiment/results.js';
+import { SCALES, findScale } from '../../experiment/scales.js';
+import { buildReport } from '../../report/report.js';
+import { countHistograms, type Histograms } from '../../stats/histograms.js';
+import { renderSvg } from '../../stats/plot.js';
+import { defaultRunConfig } from '../../train/config.js';
+import { loadSplit } from '../data.js';
+import { checkOutputFile } from '../output_paths.js';
+import { defaultResultsPath } from './experiment.js';
+
+/** Counts the training-set histograms at the scale's size, or explains why it cannot. */
+function trainingHistograms(size: number, data: string | undefined): Histograms | undefined {
+  const config = defaultRunConfig();
+  config.data.size = size;
+  try {
+    return countHistograms(loadSplit(config, 'train', data), config.model.levels);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    console.error(`relpix: leaving out the histogram figure: ${error.message}`);
+    return undefined;
+  }
+}
+
+async function runReport(command: Command): Promise<void> {
+  const options = command.opts();
+  const scale = findScale(options.scale as string);
+  const resultsPath = (options.results as string | undefined) ?? defaultResultsPath(scale.name);
+  const results = readResults(resultsPath).filter((result) => result.scale === scale.name);
+  if (results.length === 0) {
+    throw new UserError(
+      `relpix: ${resultsPath} has no results at scale ${scale.name}; run ` +
+        `'relpix experiment table1 --scale ${scale.name}' first, or pass --results FILE`,
+    );
+  }
+  const markdownPath = options.out as string;
+  if (!markdownPath.endsWith('.md')) {
+    throw new UserError(`relpix: --out ${markdownPath} must name a Markdown file ending in .md`);
+  }
+  checkOutputFile(markdownPath, '--out');
+  const stem = basename(markdownPath, '.md');
+  const figureDir = join(dirname(markdownPath), stem);
+  const size = Number(scale.trainFlags.size ?? 0);
+  const report = await buildReport({
+    results,
+    scale,
+    resultsPath,
+    figureFolder: stem,
+    histograms: trainingHistograms(size, options.data as string | undefined),
+    renderSvg,
+  });
+  mkdirSync(figureDir, { recursive: true });
+  for (const figure of report.figures) writeFileSync(join(figureDir, figure.file), figure.content);
+  writeFileSync(markdownPath, report.markdown);
+  const htmlPath = join(dirname(markdownPath), `${stem}.html`);
+  writeFileSync(htmlPath, report.html);
+  console.log(
+    `relpix report: ${results.length} results from ${resultsPath}; wrote ${markdownPath}, ` +
+      `${htmlPath} and ${report.figures.length} figures in ${figureDir}`,
+  );
+}
+
+export function reportCommand(): Command {
+  return new Command('report')
+    .description(
+      'write the experiment results as Markdown tables with figures, and as one self-contained HTML page',
+    )
+    .addOption(
+      new Option('--scale <name>', 'scale whose results to report')
+        .choices(Object.keys(SCALES))
+        .default('small'),
+    )
+    .option('--results <file>', 'JSON Lines results file (default: results/<scale>.jsonl)')
+    .option(
+      '--out <file>',
+      'Markdown file; the HTML page and a figure folder of the same name go beside it',
+      'docs/results.md',
+    )
+    .option(
+      '--data <dir>',
+      'data root for the histogram figure (default: $RELPIX_DATA, then the download cache)',
+    )
+    .action(async (_options, cmd: Command) => runReport(cmd));
+}

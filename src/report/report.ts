@@ -1,0 +1,319 @@
+/**
+ * The experiment report: tables of mean bits/dim per row next to the published figure, the
+ * check of each published comparison, and the figures, as Markdown and as one HTML page.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as vegaLite from 'vega-lite';
+import type { ExperimentResult } from '../experiment/results.js';
+import type { ExperimentScale } from '../experiment/scales.js';
+import { SUITES, type ExperimentSuite } from '../experiment/suites.js';
+import type { Histograms } from '../stats/histograms.js';
+import { histogramSpec } from '../stats/plot.js';
+import { toHtml, toMarkdown, type Block } from './document.js';
+import { modelSizeSpec, pruningSpec, usageSpec } from './figures.js';
+import { difference, summariseRows, type RowSummary } from './summary.js';
+
+export interface ReportInput {
+  results: ExperimentResult[];
+  scale: ExperimentScale;
+  resultsPath: string;
+  /** Folder of the figure files, relative to the Markdown file. */
+  figureFolder: string;
+  /** Training-set histograms at the scale's image size, when the data could be read. */
+  histograms?: Histograms;
+  renderSvg: (spec: vegaLite.TopLevelSpec) => Promise<string>;
+}
+
+export interface Report {
+  markdown: string;
+  html: string;
+  /** Figure files for the Markdown, relative to its figure folder. */
+  figures: { file: string; content: string | Uint8Array }[];
+}
+
+const TASK_TITLES: Record<string, string> = {
+  unconditional: 'Unconditional generation',
+  colourise: 'Colourisation',
+  superres: 'Super-resolution',
+};
+
+function format(value: number, digits = 4): string {
+  return value.toFixed(digits);
+}
+
+function rerunCommand(suite: string, scale: string, row: RowSummary | string): string {
+  const id = typeof row === 'string' ? row : row.id;
+  return `\`relpix experiment ${suite} --scale ${scale} --rows ${id} --seeds 3\``;
+}
+
+/** Table of one suite's rows for one task: published figure, small-scale mean and seeds. */
+function suiteTable(
+  suite: ExperimentSuite,
+  task: string,
+  summaries: RowSummary[],
+  scale: string,
+): Block {
+  const rows = suite.rows
+    .filter((row) => row.task === task)
+    .map((row) => {
+      const summary = summaries.find((candidate) => candidate.id === row.id);
+      const paper = row.paper === undefined ? '-' : row.paper.toFixed(2);
+      if (summary === undefined) {
+        return [
+          row.id,
+          row.label,
+          paper,
+          'not run yet',
+          '-',
+          '-',
+          rerunCommand(suite.name, scale, row.id),
+        ];
+      }
+      const perSeed = summary.seeds.map((result) => format(result.bitsPerDim, 3)).join(', ');
+      const minutes = summary.seeds.map((result) => result.trainSeconds / 60);
+      const averageMinutes = minutes.reduce((a, b) => a + b, 0) / minutes.length;
+      return [
+        row.id,
+        row.label,
+        paper,
+        `${format(summary.mean)} ± ${format(summary.standardError)} (${summary.seeds.length})`,
+        perSeed,
+        `${summary.seeds[0].steps} steps, ${averageMinutes.toFixed(1)} min`,
+        rerunCommand(suite.name, scale, summary),
+      ];
+    });
+  return {
+    kind: 'table',
+    header: [
+      'row',
+      'predictors',
+      'paper',
+      `${scale}: mean ± s.e. (seeds)`,
+      'per seed',
+      'budget per seed',
+      'rerun',
+    ],
+    rows,
+  };
+}
+
+/**
+ * Compares every row of Table 1 with the absolute row of its task: the published difference,
+ * the measured one, whether their signs agree, and by how many standard errors.
+ */
+function claimTable(summaries: RowSummary[]): Block {
+  const rows: string[][] = [];
+  for (const task of Object.keys(TASK_TITLES)) {
+    const inTask = summaries.filter((summary) => summary.task === task);
+    const baseline = inTask.find((summary) => summary.id.endsWith('0'));
+    for (const row of SUITES.table1.rows.filter((r) => r.task === task && r.row !== 0)) {
+      const summary = inTask.find((candidate) => candidate.id === row.id);
+      const published =
+        (row.paper as number) -
+        (SUITES.table1.rows.find((r) => r.task === task && r.row === 0)?.paper as number);
+      const claim = `${row.label} ${published < 0 ? 'beats' : 'does not beat'} absolute`;
+      if (summary === undefined || baseline === undefined) {
+        rows.push([row.id, claim, format(published, 2), 'not run yet', '-', '-']);
+        continue;
+      }
+      const change = difference(summary, baseline);
+      const agrees = Math.sign(change.value) === Math.sign(published);
+      const errors =
+        change.standardError > 0 ? Math.abs(change.value) / change.standardError : Infinity;
+      rows.push([
+        row.id,
+        claim,
+        format(published, 2),
+        `${format(change.value)} ± ${format(change.standardError)}`,
+        agrees ? 'yes' : 'no',
+        errors.toFixed(1),
+      ]);
+    }
+  }
+  return {
+    kind: 'table',
+    header: [
+      'row',
+      'published claim',
+      'paper: row - absolute',
+      'measured: row - absolute ± s.e.',
+      'same direction',
+      'standard errors from 0',
+    ],
+    rows,
+  };
+}
+
+async function figure(
+  input: ReportInput,
+  caption: string,
+  file: string,
+  spec: vegaLite.TopLevelSpec,
+): Promise<Block> {
+  return { kind: 'figure', caption, file, content: await input.renderSvg(spec) };
+}
+
+/** Returns the sample grid of the best row of a task in Table 1, from its seed-1 run folder. */
+function bestSamples(
+  summaries: RowSummary[],
+  task: string,
+): { row: RowSummary; png: Uint8Array } | undefined {
+  const ranked = summaries
+    .filter((summary) => summary.task === task)
+    .sort((a, b) => a.mean - b.mean);
+  for (const row of ranked) {
+    const path = join(row.seeds[0].runDir, 'samples.png');
+    if (existsSync(path)) return { row, png: new Uint8Array(readFileSync(path)) };
+  }
+  return undefined;
+}
+
+function introduction(input: ReportInput): Block[] {
+  const { scale, resultsPath, results } = input;
+  const seeds = new Set(results.map((result) => result.seed));
+  const hours =
+    results.reduce((sum, result) => sum + result.trainSeconds + result.evalSeconds, 0) / 3600;
+  return [
+    { kind: 'heading', level: 1, text: `Experiment results at the ${scale.name} scale` },
+    {
+      kind: 'paragraph',
+      text:
+        `Scale \`${scale.name}\`: ${scale.description}. Every row of a suite trains for the same ` +
+        `number of steps with the same settings; rows differ only in their predictors. ` +
+        `${results.length} runs over ${seeds.size} seeds are recorded in \`${resultsPath}\` ` +
+        `(${hours.toFixed(1)} hours of training and evaluation). Bits/dim are per image ` +
+        'averages; the standard error (s.e.) is over seeds, or over images where a row has one seed.',
+    },
+    {
+      kind: 'paragraph',
+      text:
+        'The published figures come from full-size models on 32x32 images, so only the direction ' +
+        'of each comparison is expected to carry over. Every number below was printed by the ' +
+        'commands shown; `relpix report` rebuilds this page from the results file:',
+    },
+    {
+      kind: 'code',
+      text: [
+        `relpix experiment table1 --scale ${scale.name} --seeds 3`,
+        `relpix experiment pruning --scale ${scale.name} --seeds 3`,
+        `relpix report --scale ${scale.name}`,
+      ].join('\n'),
+    },
+  ];
+}
+
+/** Builds the report from the recorded results. */
+export async function buildReport(input: ReportInput): Promise<Report> {
+  const { results, scale } = input;
+  const blocks: Block[] = introduction(input);
+  const figures: Report['figures'] = [];
+  const addFigure = (block: Block): void => {
+    blocks.push(block);
+    if (block.kind === 'figure') figures.push({ file: block.file, content: block.content });
+  };
+
+  for (const suite of Object.values(SUITES)) {
+    const summaries = summariseRows(
+      results,
+      suite.name,
+      suite.rows.map((row) => row.id),
+    );
+    if (summaries.length === 0 && suite.name !== 'table1') continue;
+    blocks.push({ kind: 'heading', level: 2, text: suite.title });
+    for (const task of Object.keys(TASK_TITLES)) {
+      if (!suite.rows.some((row) => row.task === task)) continue;
+      blocks.push({ kind: 'heading', level: 3, text: TASK_TITLES[task] });
+      blocks.push(suiteTable(suite, task, summaries, scale.name));
+    }
+    if (suite.name === 'table1') {
+      blocks.push({ kind: 'heading', level: 3, text: 'Published comparisons checked' });
+      blocks.push({
+        kind: 'paragraph',
+        text:
+          'Each row against the absolute row of its task. A negative difference means the row ' +
+          'has fewer bits/dim, that is, it models the images better.',
+      });
+      blocks.push(claimTable(summaries));
+    }
+  }
+
+  blocks.push({ kind: 'heading', level: 2, text: 'Figures' });
+  if (input.histograms !== undefined) {
+    addFigure(
+      await figure(
+        input,
+        'Figure 1: sub-pixel values and differences to the left neighbour on the training set',
+        'histograms.svg',
+        histogramSpec(input.histograms, `CIFAR-10 training set at the ${scale.name} scale`),
+      ),
+    );
+  }
+  const table1 = summariseRows(
+    results,
+    'table1',
+    SUITES.table1.rows.map((row) => row.id),
+  );
+  for (const task of Object.keys(TASK_TITLES)) {
+    const best = bestSamples(table1, task);
+    if (best === undefined) continue;
+    const layout =
+      task === 'unconditional'
+        ? 'each sample is followed by its latent map'
+        : 'each row shows input | sample | latent map | original';
+    addFigure({
+      kind: 'figure',
+      caption:
+        `Figure 2 (${TASK_TITLES[task].toLowerCase()}): samples of row ${best.row.id} ` +
+        `(${best.row.label}), seed ${best.row.seeds[0].seed}; ${layout}. In latent maps white ` +
+        'is the absolute predictor, blue and red shades are copies of output pixels, and ' +
+        'orange shades copies of input pixels.',
+      file: `samples-${task}.png`,
+      content: best.png,
+    });
+  }
+  const pruning = summariseRows(
+    results,
+    'pruning',
+    SUITES.pruning.rows.map((row) => row.id),
+  );
+  const absolute = table1.find((row) => row.id === 'u0');
+  if (pruning.length > 0 && absolute !== undefined) {
+    addFigure(
+      await figure(
+        input,
+        'Figure 3: pruning sweep of absolute + relative(o) left+top (unconditional), against the absolute row u0 of Table 1',
+        'pruning.svg',
+        pruningSpec(pruning, absolute),
+      ),
+    );
+  }
+  const sizes = summariseRows(
+    results,
+    'model-size',
+    SUITES['model-size'].rows.map((row) => row.id),
+  );
+  if (sizes.length > 0) {
+    addFigure(
+      await figure(
+        input,
+        'Figure 4: model-size sweep (unconditional)',
+        'model-size.svg',
+        modelSizeSpec(sizes, scale.hidden),
+      ),
+    );
+  }
+  if (table1.some((row) => row.seeds.some((result) => result.shares !== undefined))) {
+    addFigure(
+      await figure(
+        input,
+        'Figure 5: share of sampled pixels made by each predictor kind (Table 1 rows, mean over seeds)',
+        'usage.svg',
+        usageSpec(table1),
+      ),
+    );
+  }
+
+  const title = `relpix results (${scale.name} scale)`;
+  return { markdown: toMarkdown(blocks, input.figureFolder), html: toHtml(blocks, title), figures };
+}
