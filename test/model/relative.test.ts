@@ -212,3 +212,127 @@ test('gradients are finite when deltas are pruned', async () => {
   tf.dispose([value, x, grads]);
   model.dispose();
 });
+
+/** A 3x4 RGB image at 8 levels whose neighbours differ by small and large steps. */
+const gridImage = Int32Array.from({ length: 3 * 4 * 3 }, (_, k) => (k * 5 + (k % 3) * 2) % 8);
+
+function inputModel(mask: boolean, keep?: number[]): PixelModel {
+  const input: PredictorConfig =
+    keep === undefined
+      ? { kind: 'input', neighbours: '3x3', mask, prune: 100 }
+      : { kind: 'input', neighbours: '3x3', mask, prune: 50, kept: keep };
+  const predictors: PredictorConfig[] = [{ kind: 'absolute' }, input];
+  return PixelModel.create(
+    { height: 3, width: 4, channels: 3, levels: 8, ...backbone, predictors, task: 'colourise' },
+    11,
+  );
+}
+
+/**
+ * Computes log sum_r p(r) prod_{c<k} p(x_{i,c} | r) [pixels] in float64 from the pointer of
+ * `prepare` and the per-candidate value distributions of `valueLogProbs`.
+ */
+function bruteForceLogProbs(model: PixelModel, x: tf.Tensor4D, k: number): number[] {
+  const relative = model.relative[1] as NonNullable<(typeof model.relative)[1]>;
+  const { levels, channels } = model.config;
+  return tf.tidy(() => {
+    const context = model.imageContext(x);
+    const prepared = relative.prepare(model.parameters, context);
+    const pointer = prepared.pointer.arraySync() as number[][];
+    const perCandidate = relative.offsets.map((_, r) =>
+      [0, 1, 2].map((c) => relative.valueLogProbs(model.parameters, context, prepared, c, r)),
+    );
+    return pointer.map((pointerRow, i) => {
+      const terms = pointerRow.map((logPointer, r) => {
+        let term = logPointer;
+        for (let c = 0; c < k; c++) {
+          term += perCandidate[r][c][i * levels + gridImage[i * channels + c]];
+        }
+        return term;
+      });
+      return logSumExp(terms);
+    });
+  });
+}
+
+const inputCases: Array<[string, boolean, number[] | undefined]> = [
+  ['masked', true, undefined],
+  ['unmasked', false, undefined],
+  ['masked pruned', true, [0, 1, -1, 2, -2, 3, -3]],
+];
+
+for (const [name, mask, keep] of inputCases) {
+  test(`${name} input:3x3 logProb equals brute force`, async () => {
+    await useBackend('wasm');
+    const model = inputModel(mask, keep);
+    const relative = model.relative[1] as NonNullable<(typeof model.relative)[1]>;
+    const x = tf.tensor4d(gridImage, [1, 3, 4, 3], 'int32');
+    for (const k of [1, 3]) {
+      const expected = bruteForceLogProbs(model, x, k);
+      const actual = tf.tidy(() =>
+        relative.logProb(model.parameters, model.imageContext(x), k).dataSync(),
+      );
+      expected.forEach((value, i) => {
+        if (value < -1e20) {
+          assert.ok(actual[i] < -1e20, `pixel ${i}, k = ${k}: ${actual[i]} should be impossible`);
+        } else {
+          const difference = Math.abs(actual[i] - value);
+          assert.ok(
+            difference < 1e-4,
+            `pixel ${i}, k = ${k}: ${actual[i]} vs brute force ${value}`,
+          );
+        }
+      });
+    }
+    x.dispose();
+    model.dispose();
+  });
+}
+
+test('input:3x3 gradient matches finite differences', async () => {
+  await useBackend('wasm');
+  const model = inputModel(true);
+  const relative = model.relative[1] as NonNullable<(typeof model.relative)[1]>;
+  const x = tf.tensor4d(gridImage, [1, 3, 4, 3], 'int32');
+  const loss = (): tf.Scalar =>
+    tf.sum(relative.logProb(model.parameters, model.imageContext(x), 3)) as tf.Scalar;
+  const names = [
+    'input_3x3/delta_0',
+    'input_3x3/delta_bias_1',
+    'input_3x3/source_delta_2',
+    'input_3x3/source_state',
+    'input_3x3/source_value_1',
+    'input_3x3/null_state',
+    'input_3x3/pointer',
+  ];
+  const variables = names.map((name) => model.parameters.get(name) as tf.Variable);
+  const { value, grads } = tf.variableGrads(loss, variables);
+  value.dispose();
+  const epsilon = 1e-2;
+  names.forEach((name, j) => {
+    const variable = variables[j];
+    const gradient = grads[variable.name].dataSync();
+    // The entry with the largest gradient gives the finite difference the most signal.
+    let entry = 0;
+    for (let e = 0; e < gradient.length; e++) {
+      if (Math.abs(gradient[e]) > Math.abs(gradient[entry])) entry = e;
+    }
+    const original = variable.dataSync().slice();
+    const lossAt = (offset: number): number => {
+      const moved = original.slice();
+      moved[entry] += offset;
+      variable.assign(tf.tensor(moved, variable.shape));
+      return tf.tidy(() => loss().dataSync()[0]);
+    };
+    const difference = (lossAt(epsilon) - lossAt(-epsilon)) / (2 * epsilon);
+    variable.assign(tf.tensor(original, variable.shape));
+    const tolerance = 2e-3 + 1e-2 * Math.abs(gradient[entry]);
+    assert.ok(
+      Math.abs(difference - gradient[entry]) < tolerance,
+      `${name}[${entry}]: gradient ${gradient[entry]}, finite difference ${difference}`,
+    );
+  });
+  tf.dispose(grads);
+  x.dispose();
+  model.dispose();
+});

@@ -8,6 +8,11 @@
  * The pointer is u_r = v^T tanh(W_a h_{i,0} + f_r), softmax over candidates (skipped for one).
  * The null pixel outside the image has value 0 in every channel and a learned state.
  * The adjustment logits are a_{i,c} = W_p h_{i,c} + W_q f_r + b over the kept deltas.
+ *
+ * f_r depends only on the source pixel of candidate r, and neighbouring pixels share sources (the
+ * input grid's candidates are shifts of one state map). So f, and in `logProb` also W_q f, are
+ * computed once per distinct source pixel and gathered per candidate. This replaces one
+ * [n, features] x [features, kept] product per candidate and channel with one per channel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from '../config.js';
@@ -26,6 +31,16 @@ interface Sources {
   values: Int32Array[][];
 }
 
+/** The distinct source pixels of all candidates, and where each candidate's source lies among them. */
+interface SourceTable {
+  /** Source state row of each distinct source pixel, in order of first use. */
+  rows: Int32Array;
+  /** Value of each distinct source pixel, one array per channel. */
+  values: Int32Array[];
+  /** Table row of each candidate's source, per r. Sources outside the image get `rows.length`. */
+  index: Int32Array[];
+}
+
 /** Candidate sources, features and pointer: the part shared by every sub-pixel of a pixel. */
 export interface PreparedCandidates {
   sources: Sources;
@@ -33,6 +48,41 @@ export interface PreparedCandidates {
   features: tf.Tensor2D[];
   /** log p(r) [n, candidates]. */
   pointer: tf.Tensor2D;
+}
+
+/**
+ * Computes log softmax(logits)[k, slots[k]] [n] of `logits` [n, size], with a gradient written
+ * out by hand. The forward pass computes p with the fused Softmax kernel and takes the log
+ * normaliser as logits[k, j] - log p[k, j] at the largest logit j. That probability is at least 1 / size, so
+ * its log never underflows. On the wasm backend of TensorFlow.js 4.22, Softmax on [4096, 511]
+ * logits took about 6 ms against 22 ms for tf.logSoftmax, which is composed of elementwise ops
+ * (2-core x86 machine). The gradient dy * (onehot(slot) - p) is one product and one scatter, in
+ * place of the gradients of tf.logSoftmax and of the picking gather.
+ */
+function pickLogSoftmax(logits: tf.Tensor2D, slots: Int32Array): tf.Tensor1D {
+  const n = slots.length;
+  const pick = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [x, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const slotTensor = tf.tensor1d(slots, 'int32');
+    const probs = tf.softmax(x);
+    const top = tf.argMax(x, 1) as tf.Tensor1D;
+    const logNormaliser = tf.sub(pickPerRow(x, top), tf.log(pickPerRow(probs, top)));
+    const pickedProbs = pickPerRow(probs, slotTensor);
+    save([probs, pickedProbs]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [allProbs, slotProbs] = saved;
+      const spread = tf.mul(allProbs, tf.reshape(tf.neg(dy), [n, 1]));
+      const indices = new Int32Array(2 * n);
+      for (let k = 0; k < n; k++) {
+        indices[2 * k] = k;
+        indices[2 * k + 1] = slots[k];
+      }
+      const atSlots = tf.mul(dy, tf.sub(1, slotProbs));
+      return tf.tensorScatterUpdate(spread, tf.tensor2d(indices, [n, 2], 'int32'), atSlots);
+    };
+    return { value: tf.sub(pickPerRow(x, slotTensor), logNormaliser), gradFunc };
+  });
+  return pick(logits) as tf.Tensor1D;
 }
 
 export class RelativePredictor {
@@ -132,35 +182,85 @@ export class RelativePredictor {
     return getParameter<T>(parameters, `${this.prefix}/${name}`);
   }
 
-  /** Computes the feature f_r [n, features] of each candidate. */
-  private candidateFeatures(
+  /** Lists the distinct source pixels of `sources` and indexes each candidate into them. */
+  private sourceTable(sources: Sources, channels: number): SourceTable {
+    let maxRow = -1;
+    for (const row of sources.rows) {
+      for (const source of row) maxRow = Math.max(maxRow, source);
+    }
+    const slotOfRow = new Int32Array(maxRow + 1).fill(-1);
+    const rows: number[] = [];
+    const values: number[][] = Array.from({ length: channels }, () => []);
+    const index = sources.rows.map((row, r) =>
+      row.map((source, k) => {
+        if (source === NULL_ROW) return -1;
+        if (slotOfRow[source] < 0) {
+          slotOfRow[source] = rows.length;
+          rows.push(source);
+          for (let c = 0; c < channels; c++) values[c].push(sources.values[r][c][k]);
+        }
+        return slotOfRow[source];
+      }),
+    );
+    // The null pixel takes the row after the last distinct source.
+    for (const candidateIndex of index) {
+      candidateIndex.forEach((slot, k) => {
+        if (slot < 0) candidateIndex[k] = rows.length;
+      });
+    }
+    return {
+      rows: Int32Array.from(rows),
+      values: values.map((perChannel) => Int32Array.from(perChannel)),
+      index,
+    };
+  }
+
+  /**
+   * Computes the feature f [table rows + 1, features] of each distinct source pixel of `table`,
+   * then of the null pixel (learned state, value 0 in every channel) in the last row.
+   */
+  private sourceFeatures(
     parameters: ParameterMap,
     context: PixelContext,
-    sources: Sources,
-  ): tf.Tensor2D[] {
+    table: SourceTable,
+  ): tf.Tensor2D {
     const nullState = this.parameter<tf.Tensor2D>(parameters, 'null_state');
     const project = this.parameter<tf.Tensor2D>(parameters, 'source_state');
-    return sources.rows.map((row, r) => {
-      const n = row.length;
-      const outside = Float32Array.from(row, (source) => (source === NULL_ROW ? 1 : 0));
-      const safeRows = Int32Array.from(row, (source) => Math.max(source, 0));
-      let states =
+    let states: tf.Tensor2D = nullState;
+    if (table.rows.length > 0) {
+      const gathered =
         this.predictor.kind === 'input'
-          ? this.conditioning(context).states(safeRows)
-          : context.sourceStates(safeRows);
-      if (outside.some((flag) => flag === 1)) {
-        // Rows outside the image take the learned null state instead of the gathered one.
-        const mask = tf.tensor2d(outside, [n, 1]);
-        states = tf.add(tf.mul(states, tf.sub(1, mask)), tf.mul(nullState, mask));
-      }
-      let feature = tf.matMul(states, project);
-      for (let c = 0; c < context.channels; c++) {
-        const table = this.parameter<tf.Tensor2D>(parameters, `source_value_${c}`);
-        const value = tf.tensor1d(sources.values[r][c], 'int32');
-        feature = tf.add(feature, tf.gather(table, value));
-      }
-      return tf.reshape(feature, [n, this.features]) as tf.Tensor2D;
-    });
+          ? this.conditioning(context).states(table.rows)
+          : context.sourceStates(table.rows);
+      states = tf.concat([gathered, nullState], 0);
+    }
+    let feature: tf.Tensor2D = tf.matMul(states, project);
+    for (let c = 0; c < context.channels; c++) {
+      const valueTable = this.parameter<tf.Tensor2D>(parameters, `source_value_${c}`);
+      const value = new Int32Array(table.rows.length + 1);
+      value.set(table.values[c]);
+      feature = tf.add(feature, tf.gather(valueTable, tf.tensor1d(value, 'int32')));
+    }
+    return feature;
+  }
+
+  /**
+   * Computes the logits W_q f [table rows + 1, kept] that each source of `features` adds to
+   * sub-pixel c, plus log(mask) of the source's channel-c value when masking is enabled.
+   */
+  private sourceDeltaLogits(
+    parameters: ParameterMap,
+    c: number,
+    features: tf.Tensor2D,
+    table: SourceTable,
+  ): tf.Tensor2D {
+    const weight = this.parameter<tf.Tensor2D>(parameters, `source_delta_${c}`);
+    const logits: tf.Tensor2D = tf.matMul(features, weight);
+    if (!this.predictor.mask) return logits;
+    const value = new Int32Array(table.rows.length + 1);
+    value.set(table.values[c]);
+    const mask = this.maskTable();
+    return tf.add(logits, tf.gather(mask, tf.tensor1d(value, 'int32')));
   }
 
   /** Computes log p(r) [n, candidates] of the copy pointer; zeros for a single candidate. */
@@ -198,9 +298,23 @@ export class RelativePredictor {
 
   /** Computes the candidates' sources, features and pointer log-probabilities for `context`. */
   prepare(parameters: ParameterMap, context: PixelContext): PreparedCandidates {
+    const { sources, features, pointer } = this.prepareWithTable(parameters, context);
+    return { sources, features, pointer };
+  }
+
+  /** Computes the prepared candidates, and the source table and features they are gathered from. */
+  private prepareWithTable(
+    parameters: ParameterMap,
+    context: PixelContext,
+  ): PreparedCandidates & { table: SourceTable; sourceFeatures: tf.Tensor2D } {
     const sources = this.sources(context);
-    const features = this.candidateFeatures(parameters, context, sources);
-    return { sources, features, pointer: this.pointerLogProbs(parameters, context, features) };
+    const table = this.sourceTable(sources, context.channels);
+    const sourceFeatures = this.sourceFeatures(parameters, context, table);
+    const features = table.index.map((index) =>
+      tf.gather(sourceFeatures, tf.tensor1d(index, 'int32')),
+    );
+    const pointer = this.pointerLogProbs(parameters, context, features);
+    return { sources, features, pointer, table, sourceFeatures };
   }
 
   /**
@@ -278,31 +392,37 @@ export class RelativePredictor {
    */
   logProb(parameters: ParameterMap, context: PixelContext, channelCount: number): tf.Tensor1D {
     const { levels } = this.config;
-    const { sources, features, pointer } = this.prepare(parameters, context);
-    const mask = this.predictor.mask ? this.maskTable() : undefined;
+    const { sources, pointer, table, sourceFeatures } = this.prepareWithTable(parameters, context);
     const values = context.columns.map((column) => column.dataSync());
-    // W_p h_{i,c} does not depend on the candidate, so each channel computes it once.
-    const own: tf.Tensor2D[] = [];
-    const perCandidate: tf.Tensor1D[] = [];
-    features.forEach((feature, r) => {
-      let total = tf.reshape(tf.slice(pointer, [0, r], [-1, 1]), [-1]) as tf.Tensor1D;
-      for (let c = 0; c < channelCount; c++) {
-        const source = sources.values[r][c];
-        const slots = new Int32Array(source.length);
-        const penalty = new Float32Array(source.length);
-        for (let k = 0; k < source.length; k++) {
-          const slot = this.slotOfDelta[values[c][k] - source[k] + levels - 1];
-          slots[k] = Math.max(slot, 0);
-          penalty[k] = slot < 0 ? LOG_ZERO : 0;
-        }
-        own[c] ??= this.ownLogits(parameters, context, c);
-        const logProbs = this.deltaLogProbs(parameters, c, own[c], feature, source, mask);
-        const picked = pickPerRow(logProbs, tf.tensor1d(slots, 'int32'));
-        total = tf.add(total, tf.add(picked, tf.tensor1d(penalty)));
-      }
-      perCandidate.push(total);
-    });
-    if (perCandidate.length === 1) return perCandidate[0];
-    return tf.logSumExp(tf.stack(perCandidate, 1), 1) as tf.Tensor1D;
+    const index = table.index.map((candidateIndex) => tf.tensor1d(candidateIndex, 'int32'));
+    let totals = index.map(
+      (_, r) => tf.reshape(tf.slice(pointer, [0, r], [-1, 1]), [-1]) as tf.Tensor1D,
+    );
+    // Each channel and each candidate runs in its own tidy so that without a gradient tape only
+    // one candidate's [n, kept] tensors are alive at a time. tf.tidy does not free the tensors
+    // that a tape saved for the backward pass.
+    for (let c = 0; c < channelCount; c++) {
+      totals = tf.tidy(() => {
+        const fromSource = this.sourceDeltaLogits(parameters, c, sourceFeatures, table);
+        const own = this.ownLogits(parameters, context, c);
+        return totals.map((total, r) =>
+          tf.tidy(() => {
+            const source = sources.values[r][c];
+            const slots = new Int32Array(source.length);
+            const penalty = new Float32Array(source.length);
+            for (let k = 0; k < source.length; k++) {
+              const slot = this.slotOfDelta[values[c][k] - source[k] + levels - 1];
+              slots[k] = Math.max(slot, 0);
+              penalty[k] = slot < 0 ? LOG_ZERO : 0;
+            }
+            const logits = tf.add(own, tf.gather(fromSource, index[r])) as tf.Tensor2D;
+            const picked = pickLogSoftmax(logits, slots);
+            return tf.add(total, tf.add(picked, tf.tensor1d(penalty))) as tf.Tensor1D;
+          }),
+        );
+      });
+    }
+    if (totals.length === 1) return totals[0];
+    return tf.logSumExp(tf.stack(totals, 1), 1) as tf.Tensor1D;
   }
 }
