@@ -54,7 +54,7 @@ export const SCALES: Record<string, ExperimentScale> = {
     trainFlags: {
       size: 16,
       'batch-size': 16,
-      steps: 400,
+      steps: 350,
       lr: 0.005,
       'warmup-steps': 50,
       'eval-every': 0,
