@@ -30,8 +30,8 @@ export const SCALES: Record<string, ExperimentScale> = {
     hidden: 64,
     skip: 512,
     taskHidden: { colourise: 128, superres: 128 },
-    // NOTE: the published results do not state their number of optimiser steps; 200,000 steps
-    // (128 epochs of the 50,000 images at batch 32) is our choice for this budget.
+    // NOTE: the published results do not state their number of optimiser steps, so 200,000 steps
+    // (128 epochs of the 50,000 images at batch 32) is our choice.
     trainFlags: {
       size: 0,
       'batch-size': 32,

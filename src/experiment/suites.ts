@@ -109,8 +109,8 @@ const TABLE_1: RowTemplate[] = [
 ];
 
 /**
- * Table 3 (validation set). The paper gives a range for rows that it reports together (6-8,
- * 9-11, 12-14, 15-17); those rows carry no single figure here.
+ * Table 3 (validation set). The published table gives one range for rows reported together
+ * (6-8, 9-11, 12-14, 15-17), so those rows carry no single figure here.
  */
 const TABLE_3: RowTemplate[] = [
   {

@@ -96,7 +96,7 @@ export function modelSizeSpec(rows: RowSummary[], baseHidden: number): vegaLite.
       field: 'hidden',
       type: 'quantitative' as const,
       scale: { type: 'log' as const, base: 2 },
-      title: 'hidden channels H1 (H2 = 4 H1)',
+      title: 'hidden channels H1 (H2 scaled by the same factor)',
     },
   };
   const colour = { field: 'predictors', type: 'nominal' as const, title: null };
