@@ -18,6 +18,7 @@ test('resume to 4 steps matches straight run', () => {
   const secondHalf = runCli(tinyTrainArgs(resumed, ...CONSTANT, '--steps', '4', '--resume'));
   assert.equal(secondHalf.status, 0, secondHalf.stderr);
   assert.match(secondHalf.stderr, /resumed from step 2/);
+  assert.doesNotMatch(secondHalf.stderr, /warning/);
 
   const read = (run: string, file: string) =>
     readFileSync(join(run, 'checkpoints', 'step-00000004', file));
@@ -29,4 +30,13 @@ test('resume to 4 steps matches straight run', () => {
   assert.equal(resumedState.step, 4);
   assert.deepEqual(resumedState.random, straightState.random);
   assert.deepEqual(resumedState.config, straightState.config);
+});
+
+test('resume warns when cosine steps change', () => {
+  const run = join(makeTempDir('relpix-cli-resume-'), 'run');
+  const first = runCli(tinyTrainArgs(run, '--steps', '2'));
+  assert.equal(first.status, 0, first.stderr);
+  const second = runCli(tinyTrainArgs(run, '--steps', '4', '--resume'));
+  assert.equal(second.status, 0, second.stderr);
+  assert.match(second.stderr, /warning: --steps 4 differs from the 2 steps this run started with/);
 });
