@@ -126,6 +126,16 @@ export function addRunOptions(command: Command): Command {
       'keep only this percentage of the most frequent deltas in each relative predictor (default 100)',
       parseNumber,
     )
+    .option(
+      '--prune-output <percent>',
+      'like --prune, for the output-relative predictors only; overrides --prune for them',
+      parseNumber,
+    )
+    .option(
+      '--prune-input <percent>',
+      'like --prune, for the input-relative predictors only; overrides --prune for them',
+      parseNumber,
+    )
     .option('--mask', 'allow only deltas that keep the copied value inside 0..L-1')
     .optionsGroup('Optimisation:')
     .option(
@@ -327,22 +337,21 @@ export function resolveRunConfig(command: Command, base?: RunConfig): RunConfig 
 }
 
 /**
- * Sets the predictors from --predictors, --prune and --mask. Without --predictors, --prune and
- * --mask change the relative predictors already configured.
+ * Sets the predictors from --predictors, --prune, --prune-output, --prune-input and --mask.
+ * Without --predictors, these flags change the relative predictors already configured.
  */
 function applyPredictorOptions(config: RunConfig, options: Record<string, unknown>): void {
-  const prune = options.prune as number | undefined;
   const mask = options.mask as boolean | undefined;
+  const pruneByKind = {
+    output: (options.pruneOutput ?? options.prune) as number | undefined,
+    input: (options.pruneInput ?? options.prune) as number | undefined,
+  };
   if (options.predictors !== undefined) {
-    config.model.predictors = parsePredictors(
-      options.predictors as string,
-      mask ?? false,
-      prune ?? 100,
-    );
-    return;
+    config.model.predictors = parsePredictors(options.predictors as string, mask ?? false, 100);
   }
   for (const predictor of config.model.predictors) {
     if (predictor.kind === 'absolute') continue;
+    const prune = pruneByKind[predictor.kind];
     if (prune !== undefined && prune !== predictor.prune) {
       predictor.prune = prune;
       delete predictor.kept;

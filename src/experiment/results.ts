@@ -18,6 +18,7 @@ export interface ExperimentResult {
   task: TaskName;
   predictors: string;
   prune?: number;
+  pruneOutput?: number;
   mask?: boolean;
   widthFactor?: number;
   scale: string;

@@ -248,6 +248,7 @@ async function runRow(
       task: row.task,
       predictors: row.predictors,
       ...(row.prune === undefined ? {} : { prune: row.prune }),
+      ...(row.pruneOutput === undefined ? {} : { pruneOutput: row.pruneOutput }),
       ...(row.mask === undefined ? {} : { mask: row.mask }),
       ...(row.widthFactor === undefined ? {} : { widthFactor: row.widthFactor }),
       scale: scale.name,

@@ -113,6 +113,7 @@ export function trainArguments(scale: ExperimentScale, row: ExperimentRow, seed:
     String(Math.max(1, Math.round(scale.skip * factor))),
   ];
   if (row.prune !== undefined) args.push('--prune', String(row.prune));
+  if (row.pruneOutput !== undefined) args.push('--prune-output', String(row.pruneOutput));
   if (row.mask === true) args.push('--mask');
   for (const [flag, value] of Object.entries(scale.trainFlags))
     args.push(`--${flag}`, String(value));

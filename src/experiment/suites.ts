@@ -16,8 +16,10 @@ export interface ExperimentRow {
   task: TaskName;
   /** Value of --predictors. */
   predictors: string;
-  /** Value of --prune, when the row prunes. */
+  /** Value of --prune, when the row prunes every relative predictor. */
   prune?: number;
+  /** Value of --prune-output, when the row prunes only the output-relative predictor. */
+  pruneOutput?: number;
   /** Whether the row passes --mask. */
   mask?: boolean;
   /** Multiplier of the scale's hidden and skip channels (model-size sweep). */
@@ -50,6 +52,7 @@ interface RowTemplate {
   label: string;
   predictors: string;
   prune?: number;
+  pruneOutput?: number;
   mask?: boolean;
   paper: Partial<Record<TaskName, number>>;
 }
@@ -158,24 +161,28 @@ const TABLE_3: RowTemplate[] = [
     predictors: `absolute,input:${grid}`,
     paper: { colourise: NaN, superres: NaN },
   })),
+  // Rows 18, 19, 21 and 22 prune only the output-relative predictor. The unpruned
+  // input-relative predictor keeps every value possible without the absolute one.
   {
     row: 18,
-    label: 'rel(o) left+top pruned + rel(i) 3x3',
+    label: 'rel(o) left+top pruned 20% + rel(i) 3x3',
     predictors: 'output:left+top,input:3x3',
-    prune: 20,
+    pruneOutput: 20,
     paper: { colourise: 0.94, superres: 2.78 },
   },
   {
     row: 19,
-    label: 'absolute + rel(o) left+top pruned + rel(i) 3x3',
+    label: 'absolute + rel(o) left+top pruned 20% + rel(i) 3x3',
     predictors: 'absolute,output:left+top,input:3x3',
-    prune: 20,
+    pruneOutput: 20,
     paper: { colourise: 0.98, superres: 2.79 },
   },
+  // A pruned output-relative predictor alone would give some values probability 0, so row 20
+  // keeps the absolute predictor, as rows 9 to 11 do.
   {
     row: 20,
-    label: 'rel(o) left+top, pruned 20% and masked',
-    predictors: 'output:left+top',
+    label: 'absolute + rel(o) left+top, pruned 20% and masked',
+    predictors: 'absolute,output:left+top',
     prune: 20,
     mask: true,
     paper: { unconditional: 2.98, colourise: 0.95, superres: 2.79 },
@@ -184,7 +191,7 @@ const TABLE_3: RowTemplate[] = [
     row: 21,
     label: 'row 18 masked',
     predictors: 'output:left+top,input:3x3',
-    prune: 20,
+    pruneOutput: 20,
     mask: true,
     paper: { colourise: 0.93, superres: 2.78 },
   },
@@ -192,7 +199,7 @@ const TABLE_3: RowTemplate[] = [
     row: 22,
     label: 'absolute + row 18 masked',
     predictors: 'absolute,output:left+top,input:3x3',
-    prune: 20,
+    pruneOutput: 20,
     mask: true,
     paper: { colourise: 0.96, superres: 2.79 },
   },
