@@ -30,7 +30,7 @@ export interface ExperimentResult {
   /** Standard error of bitsPerDim over the evaluated images. */
   standardError: number;
   images: number;
-  /** Published figure at the paper's scale, if any. */
+  /** Published CIFAR-10 bits/dim of this row, if the published tables give one. */
   paper?: number;
   parameters?: number;
   /** Share of sampled pixels made by each predictor, from the run's samples. */
@@ -41,24 +41,54 @@ export interface ExperimentResult {
   /** The `relpix train` command of the row, as run. */
   command: string;
   runDir: string;
+  /** `suite/row` whose identical run this result copies, when it was not trained for this row. */
+  reusedFrom?: string;
   finishedAt: string;
+}
+
+/** Returns whether `value` has the fields that the runner and the report rely on. */
+function isResult(value: unknown): value is ExperimentResult {
+  if (typeof value !== 'object' || value === null) return false;
+  const record = value as Record<string, unknown>;
+  const strings = ['suite', 'id', 'scale', 'split', 'command', 'runDir'];
+  const numbers = ['seed', 'steps', 'bitsPerDim', 'standardError', 'images', 'trainSeconds'];
+  return (
+    strings.every((key) => typeof record[key] === 'string') &&
+    numbers.every((key) => typeof record[key] === 'number')
+  );
 }
 
 /** Reads the results at `path`; a missing file has none. */
 export function readResults(path: string): ExperimentResult[] {
   if (!existsSync(path)) return [];
-  const lines = readFileSync(path, 'utf8').split('\n');
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UserError(
+      `relpix: cannot read results file ${path} (${(error as Error).message}); pass the path ` +
+        'of a JSON Lines file with --results',
+    );
+  }
   const results: ExperimentResult[] = [];
-  lines.forEach((line, index) => {
+  text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
+    let parsed: unknown;
     try {
-      results.push(JSON.parse(line) as ExperimentResult);
+      parsed = JSON.parse(line);
     } catch (error) {
       throw new UserError(
         `relpix: line ${index + 1} of results file ${path} is not valid JSON ` +
           `(${(error as Error).message}); fix or delete that line`,
       );
     }
+    if (!isResult(parsed)) {
+      throw new UserError(
+        `relpix: line ${index + 1} of results file ${path} is not an experiment result ` +
+          '(it lacks suite, id, scale, seed or bitsPerDim); fix or delete that line',
+      );
+    }
+    results.push(parsed);
   });
   return results;
 }
@@ -74,7 +104,14 @@ export function resultKey(
 export async function appendResult(path: string, result: ExperimentResult): Promise<void> {
   const kept = readResults(path).filter((other) => resultKey(other) !== resultKey(result));
   kept.push(result);
-  mkdirSync(dirname(path), { recursive: true });
   const text = kept.map((entry) => JSON.stringify(entry)).join('\n');
-  await writeFileAtomic(nodeFileSystem, path, `${text}\n`);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    await writeFileAtomic(nodeFileSystem, path, `${text}\n`);
+  } catch (error) {
+    throw new UserError(
+      `relpix: cannot write results file ${path} (${(error as Error).message}); pass a ` +
+        'writable --results path and run the same command again',
+    );
+  }
 }

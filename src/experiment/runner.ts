@@ -76,13 +76,16 @@ interface ChildOutcome {
 }
 
 /**
- * Runs `relpix args…` in its own process group, with its output appended to `logPath`.
+ * Runs `relpix args…` in its own process group, with its output appended to `logPath`. With
+ * `capture`, stdout also comes back in the outcome; without it, stdout goes straight to the log
+ * file, so a training child that outlives a killed runner has no broken pipe to write to.
  * Aborting `signal` sends the child one SIGTERM (training then saves a checkpoint).
  */
 function runChild(
   args: string[],
   logPath: string,
   lockPath: string,
+  capture: boolean,
   signal?: AbortSignal,
 ): Promise<ChildOutcome> {
   const log = openSync(logPath, 'a');
@@ -90,7 +93,7 @@ function runChild(
   const started = performance.now();
   // A process group of its own keeps a terminal's Ctrl-C from reaching the child twice.
   const child = spawn(process.execPath, [CLI_PATH, ...args], {
-    stdio: ['ignore', 'pipe', log],
+    stdio: ['ignore', capture ? 'pipe' : log, log],
     detached: true,
   });
   // The child outlives a runner killed with SIGKILL, so the lock names both processes.
@@ -102,6 +105,7 @@ function runChild(
     writeFileSync(log, chunk);
   });
   const onAbort = (): void => {
+    writeFileSync(log, `relpix experiment: stopping this command (SIGTERM)\n`);
     child.kill('SIGTERM');
   };
   signal?.addEventListener('abort', onAbort, { once: true });
@@ -115,36 +119,60 @@ function runChild(
   });
 }
 
+/** Returns the last non-empty line of a log file, which names the cause of most failures. */
+function lastLogLine(logPath: string): string {
+  const lines = readFileSync(logPath, 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '');
+  return lines.at(-1) ?? '(empty log)';
+}
+
+/** Parses a small JSON file that the runner wrote, or returns undefined if it is unreadable. */
+function readJsonFile<T>(path: string): T | undefined {
+  if (!existsSync(path)) return undefined;
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
 interface TrainingRecord {
   seconds: number;
   finished: boolean;
 }
 
+/**
+ * Reads the training record of a run folder. A missing or truncated record (a runner killed
+ * while writing it) counts as unfinished, so training resumes from the latest checkpoint.
+ */
 function readTrainingRecord(runDir: string): TrainingRecord {
-  const path = join(runDir, 'training.json');
-  if (!existsSync(path)) return { seconds: 0, finished: false };
-  return JSON.parse(readFileSync(path, 'utf8')) as TrainingRecord;
+  const record = readJsonFile<TrainingRecord>(join(runDir, 'training.json'));
+  return record ?? { seconds: 0, finished: false };
 }
 
 function writeTrainingRecord(runDir: string, record: TrainingRecord): void {
   writeFileSync(join(runDir, 'training.json'), `${JSON.stringify(record)}\n`);
 }
 
+/** Thrown when another process holds a run folder's lock. */
+class RowLockedError extends Error {}
+
 /**
  * Takes the run folder's lock for this process. A lock left by a process that still runs means
  * another runner (or its orphaned child) trains the row, which must not happen twice at once.
+ * An unreadable lock (a runner killed while writing it) is replaced.
  */
 function takeLock(runDir: string): string {
   const path = join(runDir, 'lock.json');
-  if (existsSync(path)) {
-    const lock = JSON.parse(readFileSync(path, 'utf8')) as { pid: number; child?: number };
-    for (const pid of [lock.pid, lock.child]) {
-      if (pid !== undefined && pid !== process.pid && isRunning(pid)) {
-        throw new UserError(
-          `relpix: ${runDir} is in use by process ${pid}; wait for it to finish or stop it ` +
-            `(kill ${pid}), then run the experiment again`,
-        );
-      }
+  const lock = readJsonFile<{ pid?: number; child?: number }>(path);
+  for (const pid of [lock?.pid, lock?.child]) {
+    if (typeof pid === 'number' && pid !== process.pid && isRunning(pid)) {
+      throw new RowLockedError(
+        `${runDir} is in use by process ${pid}; wait for it to finish or stop it (kill ${pid}). ` +
+          `If process ${pid} is not a relpix run, delete ${path}`,
+      );
     }
   }
   writeFileSync(path, `${JSON.stringify({ pid: process.pid })}\n`);
@@ -192,6 +220,59 @@ function parseEvaluation(stdout: string): {
   return JSON.parse(line);
 }
 
+/** The measured part of a result: what a run produced, apart from the row that asked for it. */
+type Measurement = Pick<
+  ExperimentResult,
+  | 'steps'
+  | 'bitsPerDim'
+  | 'standardError'
+  | 'images'
+  | 'parameters'
+  | 'shares'
+  | 'trainSeconds'
+  | 'evalSeconds'
+  | 'command'
+  | 'runDir'
+>;
+
+/** Builds the result record of `row` and `seed` from a measurement, made by `reusedFrom` if given. */
+function resultOf(
+  options: RunnerOptions,
+  row: ExperimentRow,
+  seed: number,
+  measured: Measurement,
+  reusedFrom?: string,
+): ExperimentResult {
+  return {
+    suite: options.suite.name,
+    id: row.id,
+    row: row.row,
+    label: row.label,
+    task: row.task,
+    predictors: row.predictors,
+    ...(row.prune === undefined ? {} : { prune: row.prune }),
+    ...(row.pruneOutput === undefined ? {} : { pruneOutput: row.pruneOutput }),
+    ...(row.mask === undefined ? {} : { mask: row.mask }),
+    ...(row.widthFactor === undefined ? {} : { widthFactor: row.widthFactor }),
+    scale: options.scale.name,
+    seed,
+    split: options.suite.split,
+    ...(row.paper === undefined ? {} : { paper: row.paper }),
+    steps: measured.steps,
+    bitsPerDim: measured.bitsPerDim,
+    standardError: measured.standardError,
+    images: measured.images,
+    ...(measured.parameters === undefined ? {} : { parameters: measured.parameters }),
+    ...(measured.shares === undefined ? {} : { shares: measured.shares }),
+    trainSeconds: measured.trainSeconds,
+    evalSeconds: measured.evalSeconds,
+    command: measured.command,
+    runDir: measured.runDir,
+    ...(reusedFrom === undefined ? {} : { reusedFrom }),
+    finishedAt: new Date().toISOString(),
+  };
+}
+
 type RowOutcome = 'finished' | 'failed' | 'interrupted';
 
 /** Trains (or resumes) and evaluates one row and seed, and records the result. */
@@ -203,8 +284,22 @@ async function runRow(
 ): Promise<RowOutcome> {
   const { scale, suite, log } = options;
   const runDir = runFolder(options, row, seed);
-  mkdirSync(runDir, { recursive: true });
-  const lockPath = takeLock(runDir);
+  try {
+    mkdirSync(runDir, { recursive: true });
+  } catch (error) {
+    throw new UserError(
+      `relpix: cannot create run folder ${runDir} (${(error as Error).message}); pass a ` +
+        'writable --runs folder',
+    );
+  }
+  let lockPath: string;
+  try {
+    lockPath = takeLock(runDir);
+  } catch (error) {
+    if (!(error instanceof RowLockedError)) throw error;
+    log(`${label}: skipped because ${error.message}`);
+    return 'failed';
+  }
   try {
     const logPath = join(runDir, 'experiment.log');
     const trainArgs = trainArguments(scale, row, seed);
@@ -217,12 +312,15 @@ async function runRow(
       const args = [...trainArgs, '--out', runDir, ...engineFlags(options)];
       if (options.workers !== undefined) args.push('--workers', String(options.workers));
       if (resume) args.push('--resume');
-      const outcome = await runChild(args, logPath, lockPath, options.signal);
+      const outcome = await runChild(args, logPath, lockPath, false, options.signal);
       training = { seconds: training.seconds + outcome.seconds, finished: outcome.code === 0 };
       writeTrainingRecord(runDir, training);
       if (options.signal?.aborted) return 'interrupted';
       if (!training.finished) {
-        log(`${label}: training failed with exit code ${outcome.code}; see ${logPath}`);
+        log(
+          `${label}: training failed with exit code ${outcome.code}: ${lastLogLine(logPath)} ` +
+            `(log ${logPath})`,
+        );
         return 'failed';
       }
     }
@@ -232,41 +330,30 @@ async function runRow(
       [...evalArguments(scale, suite.split, runDir), ...engineFlags(options)],
       logPath,
       lockPath,
+      true,
       options.signal,
     );
     if (options.signal?.aborted) return 'interrupted';
     if (evaluation.code !== 0) {
-      log(`${label}: evaluation failed with exit code ${evaluation.code}; see ${logPath}`);
+      log(
+        `${label}: evaluation failed with exit code ${evaluation.code}: ${lastLogLine(logPath)} ` +
+          `(log ${logPath})`,
+      );
       return 'failed';
     }
     const scores = parseEvaluation(evaluation.stdout);
-    const result: ExperimentResult = {
-      suite: suite.name,
-      id: row.id,
-      row: row.row,
-      label: row.label,
-      task: row.task,
-      predictors: row.predictors,
-      ...(row.prune === undefined ? {} : { prune: row.prune }),
-      ...(row.pruneOutput === undefined ? {} : { pruneOutput: row.pruneOutput }),
-      ...(row.mask === undefined ? {} : { mask: row.mask }),
-      ...(row.widthFactor === undefined ? {} : { widthFactor: row.widthFactor }),
-      scale: scale.name,
-      seed,
+    const result = resultOf(options, row, seed, {
       steps: scores.step,
-      split: suite.split,
       bitsPerDim: scores.bitsPerDim,
       standardError: scores.standardError,
       images: scores.images,
-      ...(row.paper === undefined ? {} : { paper: row.paper }),
       ...(scores.parameters === undefined ? {} : { parameters: scores.parameters }),
       ...(readShares(runDir) === undefined ? {} : { shares: readShares(runDir) }),
       trainSeconds: Math.round(training.seconds),
       evalSeconds: Math.round(evaluation.seconds),
       command,
       runDir,
-      finishedAt: new Date().toISOString(),
-    };
+    });
     await appendResult(options.resultsPath, result);
     log(
       `${label}: ${suite.split} bits/dim ${result.bitsPerDim.toFixed(4)} ± ` +
@@ -279,9 +366,36 @@ async function runRow(
   }
 }
 
+/** Returns a `relpix train` command without its final `--out` folder. */
+function withoutOut(command: string): string {
+  const at = command.lastIndexOf(' --out ');
+  return at < 0 ? command : command.slice(0, at);
+}
+
+/**
+ * Returns a recorded result of another row whose training command and evaluation match this
+ * row and seed exactly, such as pruning row p20 and Table 1 row u3, so it need not train again.
+ */
+function findIdenticalRun(
+  options: RunnerOptions,
+  row: ExperimentRow,
+  seed: number,
+): ExperimentResult | undefined {
+  const command = formatCommand(trainArguments(options.scale, row, seed));
+  return readResults(options.resultsPath).find(
+    (result) =>
+      result.scale === options.scale.name &&
+      result.seed === seed &&
+      result.split === options.suite.split &&
+      result.reusedFrom === undefined &&
+      withoutOut(result.command) === command,
+  );
+}
+
 /**
  * Runs every row for every seed, seed by seed so that a partial run covers all rows once
- * before it repeats any. Rows already in the results file are skipped.
+ * before it repeats any. Rows already in the results file are skipped, and a row whose run
+ * another row has already made takes that row's result.
  */
 export async function runExperiment(options: RunnerOptions): Promise<RunnerSummary> {
   const done = new Set(readResults(options.resultsPath).map(resultKey));
@@ -291,6 +405,10 @@ export async function runExperiment(options: RunnerOptions): Promise<RunnerSumma
   for (const seed of options.seeds) {
     for (const row of options.rows) {
       index += 1;
+      if (options.signal?.aborted) {
+        summary.interrupted = true;
+        return summary;
+      }
       const label = `[${index}/${total}] ${options.suite.name} ${row.id} seed ${seed}`;
       const key = resultKey({
         suite: options.suite.name,
@@ -300,6 +418,14 @@ export async function runExperiment(options: RunnerOptions): Promise<RunnerSumma
       });
       if (done.has(key)) {
         summary.skipped += 1;
+        continue;
+      }
+      const identical = findIdenticalRun(options, row, seed);
+      if (identical !== undefined) {
+        const source = `${identical.suite}/${identical.id}`;
+        await appendResult(options.resultsPath, resultOf(options, row, seed, identical, source));
+        options.log(`${label}: same run as ${source} seed ${seed}; recorded its result`);
+        summary.finished += 1;
         continue;
       }
       const outcome = await runRow(options, row, seed, label);

@@ -20,6 +20,8 @@ export interface ReportInput {
   resultsPath: string;
   /** Folder of the figure files, relative to the Markdown file. */
   figureFolder: string;
+  /** Flags appended to every `relpix experiment` command shown, such as ` --results FILE`. */
+  commandFlags?: string;
   /** Training-set histograms at the scale's image size, when the data could be read. */
   histograms?: Histograms;
   renderSvg: (spec: vegaLite.TopLevelSpec) => Promise<string>;
@@ -30,6 +32,13 @@ export interface Report {
   html: string;
   /** Figure files for the Markdown, relative to its figure folder. */
   figures: { file: string; content: string | Uint8Array }[];
+  /** Figures left out for lack of files, as sentences for the user. */
+  warnings: string[];
+}
+
+/** Returns whether a file name is one that `buildReport` writes into the figure folder. */
+export function isReportFigure(name: string): boolean {
+  return /^(histograms|pruning|model-size|usage)\.svg$|^samples-\w+\.png$/.test(name);
 }
 
 const TASK_TITLES: Record<string, string> = {
@@ -42,9 +51,8 @@ function format(value: number, digits = 4): string {
   return value.toFixed(digits);
 }
 
-function rerunCommand(suite: string, scale: string, row: RowSummary | string): string {
-  const id = typeof row === 'string' ? row : row.id;
-  return `\`relpix experiment ${suite} --scale ${scale} --rows ${id} --seeds 3\``;
+function rerunCommand(suite: string, scale: string, id: string, flags: string): string {
+  return `\`relpix experiment ${suite} --scale ${scale} --rows ${id} --seeds 3${flags}\``;
 }
 
 /** Table of one suite's rows for one task: published figure, small-scale mean and seeds. */
@@ -53,6 +61,7 @@ function suiteTable(
   task: string,
   summaries: RowSummary[],
   scale: string,
+  flags: string,
 ): Block {
   const rows = suite.rows
     .filter((row) => row.task === task)
@@ -67,7 +76,7 @@ function suiteTable(
           'not run yet',
           '-',
           '-',
-          rerunCommand(suite.name, scale, row.id),
+          rerunCommand(suite.name, scale, row.id, flags),
         ];
       }
       const perSeed = summary.seeds.map((result) => format(result.bitsPerDim, 3)).join(', ');
@@ -80,7 +89,7 @@ function suiteTable(
         `${format(summary.mean)} ± ${format(summary.standardError)} (${summary.seeds.length})`,
         perSeed,
         `${summary.seeds[0].steps} steps, ${averageMinutes.toFixed(1)} min`,
-        rerunCommand(suite.name, scale, summary),
+        rerunCommand(suite.name, scale, summary.id, flags),
       ];
     });
   return {
@@ -171,9 +180,16 @@ function bestSamples(
 
 function introduction(input: ReportInput): Block[] {
   const { scale, resultsPath, results } = input;
+  const flags = input.commandFlags ?? '';
   const seeds = new Set(results.map((result) => result.seed));
-  const hours =
-    results.reduce((sum, result) => sum + result.trainSeconds + result.evalSeconds, 0) / 3600;
+  // A result copied from an identical run of another row cost no extra time.
+  const seconds = results
+    .filter((result) => result.reusedFrom === undefined)
+    .reduce((sum, result) => sum + result.trainSeconds + result.evalSeconds, 0);
+  const suites = Object.keys(SUITES).filter((name) =>
+    results.some((result) => result.suite === name),
+  );
+  const maxSeed = Math.max(...seeds);
   return [
     { kind: 'heading', level: 1, text: `Experiment results at the ${scale.name} scale` },
     {
@@ -182,25 +198,50 @@ function introduction(input: ReportInput): Block[] {
         `Scale \`${scale.name}\`: ${scale.description}. Every row of a suite trains for the same ` +
         `number of steps with the same settings; rows differ only in their predictors. ` +
         `${results.length} runs over ${seeds.size} seeds are recorded in \`${resultsPath}\` ` +
-        `(${hours.toFixed(1)} hours of training and evaluation). Bits/dim are per image ` +
-        'averages; the standard error (s.e.) is over seeds, or over images where a row has one seed.',
+        `(${(seconds / 3600).toFixed(1)} hours of training and evaluation). Bits/dim are per ` +
+        'image averages; the standard error (s.e.) is over seeds, or over images where a row ' +
+        'has one seed.',
     },
     {
       kind: 'paragraph',
       text:
         'The published figures come from full-size models on 32x32 images, so only the direction ' +
-        'of each comparison is expected to carry over. Every number below was printed by the ' +
-        'commands shown; `relpix report` rebuilds this page from the results file:',
+        'of each comparison is expected to carry over. The numbers below come from these ' +
+        'commands (add `--data DIR` where the data is not in the default place), and ' +
+        '`relpix report` rebuilds this page from the results file:',
     },
     {
       kind: 'code',
       text: [
-        `relpix experiment table1 --scale ${scale.name} --seeds 3`,
-        `relpix experiment pruning --scale ${scale.name} --seeds 3`,
-        `relpix report --scale ${scale.name}`,
+        ...suites.map(
+          (suite) => `relpix experiment ${suite} --scale ${scale.name} --seeds ${maxSeed}${flags}`,
+        ),
+        `relpix report --scale ${scale.name}${flags}`,
       ].join('\n'),
     },
   ];
+}
+
+/** Describes the panels of a sample grid and the colours of its latent maps. */
+function sampleCaption(row: RowSummary, task: string): string {
+  const relative = row.seeds[0].predictors.split(',').some((name) => name !== 'absolute');
+  const panels =
+    task === 'unconditional'
+      ? relative
+        ? 'each sample is followed by its latent map'
+        : 'a grid of samples'
+      : relative
+        ? 'each row shows input | sample | latent map | original'
+        : 'each row shows input | sample | original';
+  const colours = relative
+    ? ' In latent maps white is the absolute predictor; copies of output pixels are blue ' +
+      '(left), green (top), yellow (top left), magenta (top right) or red (farther); copies of ' +
+      'input pixels are orange (same position) or cyan (neighbours).'
+    : '';
+  return (
+    `Figure 2 (${TASK_TITLES[task].toLowerCase()}): samples of row ${row.id} (${row.label}), ` +
+    `seed ${row.seeds[0].seed}, the row with the lowest mean bits/dim; ${panels}.${colours}`
+  );
 }
 
 /** Builds the report from the recorded results. */
@@ -208,6 +249,7 @@ export async function buildReport(input: ReportInput): Promise<Report> {
   const { results, scale } = input;
   const blocks: Block[] = introduction(input);
   const figures: Report['figures'] = [];
+  const warnings: string[] = [];
   const addFigure = (block: Block): void => {
     blocks.push(block);
     if (block.kind === 'figure') figures.push({ file: block.file, content: block.content });
@@ -224,7 +266,7 @@ export async function buildReport(input: ReportInput): Promise<Report> {
     for (const task of Object.keys(TASK_TITLES)) {
       if (!suite.rows.some((row) => row.task === task)) continue;
       blocks.push({ kind: 'heading', level: 3, text: TASK_TITLES[task] });
-      blocks.push(suiteTable(suite, task, summaries, scale.name));
+      blocks.push(suiteTable(suite, task, summaries, scale.name, input.commandFlags ?? ''));
     }
     if (suite.name === 'table1') {
       blocks.push({ kind: 'heading', level: 3, text: 'Published comparisons checked' });
@@ -255,19 +297,17 @@ export async function buildReport(input: ReportInput): Promise<Report> {
     SUITES.table1.rows.map((row) => row.id),
   );
   for (const task of Object.keys(TASK_TITLES)) {
+    if (!table1.some((row) => row.task === task)) continue;
     const best = bestSamples(table1, task);
-    if (best === undefined) continue;
-    const layout =
-      task === 'unconditional'
-        ? 'each sample is followed by its latent map'
-        : 'each row shows input | sample | latent map | original';
+    if (best === undefined) {
+      warnings.push(
+        `left out the ${task} samples because no run folder of Table 1 has samples.png`,
+      );
+      continue;
+    }
     addFigure({
       kind: 'figure',
-      caption:
-        `Figure 2 (${TASK_TITLES[task].toLowerCase()}): samples of row ${best.row.id} ` +
-        `(${best.row.label}), seed ${best.row.seeds[0].seed}; ${layout}. In latent maps white ` +
-        'is the absolute predictor, blue and red shades are copies of output pixels, and ' +
-        'orange shades copies of input pixels.',
+      caption: sampleCaption(best.row, task),
       file: `samples-${task}.png`,
       content: best.png,
     });
@@ -315,5 +355,10 @@ export async function buildReport(input: ReportInput): Promise<Report> {
   }
 
   const title = `relpix results (${scale.name} scale)`;
-  return { markdown: toMarkdown(blocks, input.figureFolder), html: toHtml(blocks, title), figures };
+  return {
+    markdown: toMarkdown(blocks, input.figureFolder),
+    html: toHtml(blocks, title),
+    figures,
+    warnings,
+  };
 }

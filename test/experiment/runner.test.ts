@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import { latestCheckpoint } from '../../src/io/checkpoint_folders.js';
 import { readResults } from '../../src/experiment/results.js';
 import { runExperiment, runFolder } from '../../src/experiment/runner.js';
-import { SUITES } from '../../src/experiment/suites.js';
+import { SCALES } from '../../src/experiment/scales.js';
+import { SUITES, selectRows } from '../../src/experiment/suites.js';
 import { DATA_ROOT, runCli } from '../cli/run_cli.js';
 import { SLOW_SCALE, driverOptions } from './driver.js';
 
@@ -58,7 +59,7 @@ test('experiment records each row and skips it on rerun', () => {
 
     const second = runCli([...args, ...common], 60_000);
     assert.equal(second.status, 0, second.stderr);
-    assert.match(second.stdout, /0 rows finished, 4 already in/);
+    assert.match(second.stdout, /0 runs finished, 4 already in/);
     assert.equal(readResults(results).length, 4);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -133,7 +134,8 @@ test('runner continues after SIGKILL mid-row', async () => {
     const lock = JSON.parse(readFileSync(join(secondRow, 'lock.json'), 'utf8'));
     driver.kill('SIGKILL');
     await waitFor(() => driver.exitCode !== null || driver.signalCode !== null, 10_000);
-    await assert.rejects(runExperiment(options), /is in use by process/);
+    const blocked = await runExperiment(options);
+    assert.deepEqual(blocked.failed, ['u1 seed 1'], 'the live child holds the lock');
     process.kill(lock.child, 'SIGKILL');
     await waitFor(() => {
       try {
@@ -151,6 +153,96 @@ test('runner continues after SIGKILL mid-row', async () => {
     assert.equal(trainingAttempts(runFolder(options, options.rows[0], 1)), 1);
     assert.ok(existsSync(join(secondRow, 'training.json')));
     assert.equal(SLOW_SCALE.trainFlags.steps, readResults(resultsPath)[1].steps);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Runner options for smoke-scale rows of `suite`, with a quiet log. */
+function smokeOptions(dir: string, suite: keyof typeof SUITES, rows: string[]) {
+  return {
+    suite: SUITES[suite],
+    scale: SCALES.smoke,
+    rows: selectRows(SUITES[suite], rows),
+    seeds: [1],
+    runsDir: join(dir, 'runs'),
+    resultsPath: join(dir, 'results.jsonl'),
+    data: DATA_ROOT,
+    workers: 1,
+    log: () => {},
+  };
+}
+
+test('runner starts nothing once aborted', async () => {
+  const dir = temporaryFolder();
+  try {
+    const controller = new AbortController();
+    controller.abort();
+    const options = smokeOptions(dir, 'table1', ['u0']);
+    const summary = await runExperiment({ ...options, signal: controller.signal });
+    assert.equal(summary.interrupted, true);
+    assert.equal(summary.finished, 0);
+    assert.equal(existsSync(options.runsDir), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('runner skips a locked row and continues', async () => {
+  const dir = temporaryFolder();
+  try {
+    const options = smokeOptions(dir, 'table1', ['u0', 'u1']);
+    const locked = runFolder(options, options.rows[0], 1);
+    mkdirSync(locked, { recursive: true });
+    // The parent process is alive, so the lock counts as held by another runner.
+    writeFileSync(join(locked, 'lock.json'), JSON.stringify({ pid: process.ppid }));
+    const lines: string[] = [];
+    const summary = await runExperiment({ ...options, log: (line) => lines.push(line) });
+    assert.deepEqual(summary.failed, ['u0 seed 1']);
+    assert.equal(summary.finished, 1);
+    assert.ok(
+      lines.some((line) => /u0 seed 1: skipped because .* is in use by process/.test(line)),
+    );
+    assert.deepEqual(
+      readResults(options.resultsPath).map((r) => r.id),
+      ['u1'],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('runner reuses an identical run', async () => {
+  const dir = temporaryFolder();
+  try {
+    const table = smokeOptions(dir, 'table1', ['u3']);
+    await runExperiment(table);
+    const pruning = smokeOptions(dir, 'pruning', ['p20']);
+    const summary = await runExperiment(pruning);
+    assert.equal(summary.finished, 1);
+    const [original, copy] = readResults(pruning.resultsPath);
+    assert.equal(copy.id, 'p20');
+    assert.equal(copy.suite, 'pruning');
+    assert.equal(copy.reusedFrom, 'table1/u3');
+    assert.equal(copy.bitsPerDim, original.bitsPerDim);
+    assert.equal(existsSync(runFolder(pruning, pruning.rows[0], 1)), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('experiment rejects a malformed results line', () => {
+  const dir = temporaryFolder();
+  try {
+    const results = join(dir, 'results.jsonl');
+    writeFileSync(results, 'null\n');
+    const run = runCli(['experiment', 'table1', '--scale', 'smoke', '--results', results]);
+    assert.equal(run.status, 1);
+    assert.match(run.stderr, /line 1 of results file .* is not an experiment result/);
+    assert.equal(run.stderr.trim().split('\n').length, 1);
+    const folder = runCli(['experiment', 'table1', '--scale', 'smoke', '--results', dir]);
+    assert.equal(folder.status, 1);
+    assert.match(folder.stderr, /--results .* is a folder/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,12 @@ import { UserError } from '../../errors.js';
 import { formatCommand, runExperiment, runFolder } from '../../experiment/runner.js';
 import { SCALES, findScale, trainArguments } from '../../experiment/scales.js';
 import { SUITES, findSuite, selectRows } from '../../experiment/suites.js';
+import { readResults } from '../../experiment/results.js';
 import { parsePositiveInteger } from '../options.js';
+import { checkOutputFile, checkOutputFolder } from '../output_paths.js';
+
+/** Upper limit of --seeds, far above any useful count, which keeps a typo from looping for ever. */
+const MAX_SEEDS = 1000;
 
 /** Default results file of a scale: committed next to the report that reads it. */
 export function defaultResultsPath(scale: string): string {
@@ -20,11 +25,17 @@ async function runExperimentCommand(suiteName: string, command: Command): Promis
   const rowIds =
     options.rows === undefined
       ? undefined
-      : (options.rows as string).split(',').map((id) => id.trim());
+      : [...new Set((options.rows as string).split(',').map((id) => id.trim()))];
   const rows = selectRows(suite, rowIds);
-  const seeds = Array.from({ length: options.seeds as number }, (_, k) => k + 1);
   const runsDir = options.runs as string;
   const resultsPath = (options.results as string | undefined) ?? defaultResultsPath(scale.name);
+  const seedCount = options.seeds as number;
+  if (seedCount > MAX_SEEDS) {
+    throw new UserError(
+      `relpix: seeds is ${seedCount}, expected an integer from 1 to ${MAX_SEEDS}`,
+    );
+  }
+  const seeds = Array.from({ length: seedCount }, (_, k) => k + 1);
 
   if (options.list) {
     console.log(`${suite.title}, scale ${scale.name}: ${scale.description}`);
@@ -35,6 +46,11 @@ async function runExperimentCommand(suiteName: string, command: Command): Promis
     }
     return;
   }
+
+  // Checked before any training, so that an unusable path fails at once and not after a row.
+  checkOutputFile(resultsPath, '--results');
+  checkOutputFolder(runsDir, '--runs');
+  readResults(resultsPath);
 
   const controller = new AbortController();
   const onSignal = (name: NodeJS.Signals): void => {
@@ -47,7 +63,8 @@ async function runExperimentCommand(suiteName: string, command: Command): Promis
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   console.log(
-    `relpix experiment ${suite.name}: ${rows.length} rows x ${seeds.length} seeds at scale ` +
+    `relpix experiment ${suite.name}: ${rows.length} rows x ${seeds.length} seeds ` +
+      `(${rows.length * seeds.length} runs) at scale ` +
       `${scale.name}; results in ${resultsPath}, run folders under ${join(runsDir, scale.name)}`,
   );
   const started = performance.now();
@@ -72,7 +89,7 @@ async function runExperimentCommand(suiteName: string, command: Command): Promis
   }
   const minutes = ((performance.now() - started) / 60000).toFixed(1);
   console.log(
-    `relpix experiment ${suite.name}: ${summary.finished} rows finished, ${summary.skipped} ` +
+    `relpix experiment ${suite.name}: ${summary.finished} runs finished, ${summary.skipped} ` +
       `already in ${resultsPath}, ${summary.failed.length} failed, ${minutes} min`,
   );
   if (summary.interrupted) {
@@ -82,7 +99,7 @@ async function runExperimentCommand(suiteName: string, command: Command): Promis
   }
   if (summary.failed.length > 0) {
     throw new UserError(
-      `relpix: ${summary.failed.length} rows failed (${summary.failed.join(', ')}); read the ` +
+      `relpix: ${summary.failed.length} runs failed (${summary.failed.join(', ')}); read the ` +
         'experiment.log of each run folder, fix the cause and run the same command again',
     );
   }
