@@ -27,6 +27,11 @@ function inlineHtml(text: string): string {
     .join('');
 }
 
+/** Returns the caption up to its first colon, such as `Figure 2 (colourisation)`, as alt text. */
+function shortCaption(caption: string): string {
+  return caption.split(':')[0];
+}
+
 function escapeCell(text: string): string {
   return text.replace(/\|/g, '\\|');
 }
@@ -50,7 +55,7 @@ export function toMarkdown(blocks: Block[], figureFolder: string): string {
         return lines.join('\n');
       }
       case 'figure':
-        return `![${block.caption}](${figureFolder}/${block.file})\n\n*${block.caption}*`;
+        return `![${shortCaption(block.caption)}](${figureFolder}/${block.file})\n\n*${block.caption}*`;
     }
   });
   return `${parts.join('\n\n')}\n`;

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as vegaLite from 'vega-lite';
 import type { ExperimentResult } from '../experiment/results.js';
-import type { ExperimentScale } from '../experiment/scales.js';
+import { evalArguments, type ExperimentScale } from '../experiment/scales.js';
+import { formatCommand } from '../experiment/runner.js';
 import { SUITES, type ExperimentSuite } from '../experiment/suites.js';
 import type { Histograms } from '../stats/histograms.js';
 import { histogramSpec } from '../stats/plot.js';
@@ -222,6 +223,33 @@ function introduction(input: ReportInput): Block[] {
   ];
 }
 
+/**
+ * Lists the `relpix train` and `relpix eval` commands of seed 1 of each row, the two commands
+ * the runner ran for it, so that one row can be reproduced without the runner.
+ */
+function commandList(summaries: RowSummary[], scale: ExperimentScale): Block[] {
+  const lines: string[] = [];
+  for (const summary of summaries) {
+    const first = summary.seeds[0];
+    const evalArgs = evalArguments(scale, first.split, first.runDir);
+    lines.push(`# ${summary.id}: ${summary.label}, seed ${first.seed}`);
+    lines.push(`${first.command} --data DATA_ROOT`);
+    lines.push(`${formatCommand(evalArgs)} --data DATA_ROOT`);
+  }
+  if (lines.length === 0) return [];
+  return [
+    { kind: 'heading', level: 3, text: 'Commands of each row' },
+    {
+      kind: 'paragraph',
+      text:
+        'The runner trained and evaluated each row with these two commands (shown for the first ' +
+        'seed; other seeds change `--seed` and the folder). `DATA_ROOT` holds ' +
+        '`cifar10/cifar-10-batches-bin/`.',
+    },
+    { kind: 'code', text: lines.join('\n') },
+  ];
+}
+
 /** Describes the panels of a sample grid and the colours of its latent maps. */
 function sampleCaption(row: RowSummary, task: string): string {
   const relative = row.seeds[0].predictors.split(',').some((name) => name !== 'absolute');
@@ -277,6 +305,7 @@ export async function buildReport(input: ReportInput): Promise<Report> {
           'has fewer bits/dim, that is, it models the images better.',
       });
       blocks.push(claimTable(summaries));
+      blocks.push(...commandList(summaries, scale));
     }
   }
 

@@ -61,6 +61,26 @@ test('experiment records each row and skips it on rerun', () => {
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stdout, /0 runs finished, 4 already in/);
     assert.equal(readResults(results).length, 4);
+
+    const markdown = join(dir, 'docs', 'results.md');
+    const report = runCli(
+      ['report', '--scale', 'smoke', '--results', results, '--out', markdown, '--data', DATA_ROOT],
+      60_000,
+    );
+    assert.equal(report.status, 0, report.stderr);
+    const text = readFileSync(markdown, 'utf8');
+    assert.match(text, /\| u0 \| absolute \| 3\.02 \| \d\.\d{4} ± \d\.\d{4} \(2\)/);
+    // c4 ran but its baseline c0 did not, so its comparison has no measured value.
+    assert.match(
+      text,
+      /\| c4 \| absolute \+ relative\(i\) beats absolute \| -0\.05 \| not run yet/,
+    );
+    for (const figure of ['histograms.svg', 'samples-unconditional.png', 'usage.svg']) {
+      assert.ok(existsSync(join(dir, 'docs', 'results', figure)), `${figure} missing`);
+    }
+    const html = readFileSync(join(dir, 'docs', 'results.html'), 'utf8');
+    assert.match(html, /<svg/);
+    assert.doesNotMatch(html, /(src|href)="(?!data:)/, 'the page loads no other file');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
