@@ -5,11 +5,12 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
+import { TEST_DATA_ROOT } from '../data_root.js';
 
 /** The compiled command: this file is dist/test/cli/run_cli.js beside dist/src/cli/main.js. */
 const CLI = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)));
-export const DATA_ROOT = resolve(process.cwd(), '../shared/data');
+export const DATA_ROOT = TEST_DATA_ROOT;
 
 export interface CliResult {
   status: number | null;

@@ -7,8 +7,9 @@ import path from 'node:path';
 import { UserError } from '../../src/errors.js';
 import { readCifar10 } from '../../src/data/cifar10.js';
 import { channelMeans, imageAt } from '../../src/data/image_set.js';
+import { TEST_DATA_ROOT } from '../data_root.js';
 
-const CIFAR_DIR = path.resolve(process.cwd(), '../shared/data/cifar10/cifar-10-batches-bin');
+const CIFAR_DIR = path.join(TEST_DATA_ROOT, 'cifar10', 'cifar-10-batches-bin');
 const temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'relpix-cifar10-'));
 after(() => fs.rmSync(temporary, { recursive: true, force: true }));
 

@@ -10,8 +10,9 @@ import { UserError } from '../../src/errors.js';
 import { loadDataset } from '../../src/data/dataset.js';
 import { readCifar10 } from '../../src/data/cifar10.js';
 import { imageAt } from '../../src/data/image_set.js';
+import { TEST_DATA_ROOT } from '../data_root.js';
 
-const DATA_ROOT = path.resolve(process.cwd(), '../shared/data');
+const DATA_ROOT = TEST_DATA_ROOT;
 const temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'relpix-dataset-'));
 after(() => fs.rmSync(temporary, { recursive: true, force: true }));
 

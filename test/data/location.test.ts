@@ -11,8 +11,9 @@ import {
   findMnistDir,
   resolveDataDir,
 } from '../../src/data/location.js';
+import { TEST_DATA_ROOT } from '../data_root.js';
 
-const DATA_ROOT = path.resolve(process.cwd(), '../shared/data');
+const DATA_ROOT = TEST_DATA_ROOT;
 const CIFAR_DIR = path.join(DATA_ROOT, 'cifar10', 'cifar-10-batches-bin');
 const temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'relpix-location-'));
 after(() => fs.rmSync(temporary, { recursive: true, force: true }));

@@ -7,8 +7,9 @@ import zlib from 'node:zlib';
 
 import { UserError } from '../../src/errors.js';
 import { readMnist } from '../../src/data/mnist.js';
+import { TEST_DATA_ROOT } from '../data_root.js';
 
-const MNIST_DIR = path.resolve(process.cwd(), '../shared/data/mnist');
+const MNIST_DIR = path.join(TEST_DATA_ROOT, 'mnist');
 const temporary = fs.mkdtempSync(path.join(os.tmpdir(), 'relpix-mnist-'));
 after(() => fs.rmSync(temporary, { recursive: true, force: true }));
 

@@ -1,15 +1,16 @@
 /** Small models, data and temporary folders shared by the training tests. */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { loadDataset } from '../../src/data/dataset.js';
 import type { ImageSet } from '../../src/data/image_set.js';
 import { DEFAULT_MODEL_CONFIG, type ModelConfig } from '../../src/model/config.js';
 import { defaultRunConfig, type RunConfig } from '../../src/train/config.js';
+import { TEST_DATA_ROOT } from '../data_root.js';
 
-export const DATA_ROOT = resolve(process.cwd(), '../shared/data');
+export const DATA_ROOT = TEST_DATA_ROOT;
 
 /** Image side and intensity levels of every tiny run: 4x4 RGB pixels of 4 levels each. */
 export const TINY_SIZE = 4;
