@@ -68,15 +68,18 @@ export interface Difference {
 }
 
 /**
- * Returns the difference `row` - `baseline` in bits/dim. With two or more seeds in common the
- * standard error comes from the per-seed differences, which removes the spread that the two
- * rows share through the seed. Otherwise the two standard errors add in quadrature.
+ * Returns the difference `row` - `baseline` in bits/dim over the seeds both rows have, so that
+ * a row with fewer seeds is compared on equal terms. With two or more common seeds the standard
+ * error comes from the per-seed differences, which removes the spread the rows share through
+ * the seed. With one common seed the two runs' standard errors over images add in quadrature,
+ * and with none the two rows' standard errors do.
  */
 export function difference(row: RowSummary, baseline: RowSummary): Difference {
-  const bySeed = new Map(baseline.seeds.map((result) => [result.seed, result.bitsPerDim]));
-  const paired = row.seeds
-    .filter((result) => bySeed.has(result.seed))
-    .map((result) => result.bitsPerDim - (bySeed.get(result.seed) as number));
+  const bySeed = new Map(baseline.seeds.map((result) => [result.seed, result]));
+  const common = row.seeds.filter((result) => bySeed.has(result.seed));
+  const paired = common.map(
+    (result) => result.bitsPerDim - (bySeed.get(result.seed) as ExperimentResult).bitsPerDim,
+  );
   if (paired.length >= 2) {
     return {
       value: mean(paired),
@@ -84,10 +87,18 @@ export function difference(row: RowSummary, baseline: RowSummary): Difference {
       pairedSeeds: paired.length,
     };
   }
+  if (paired.length === 1) {
+    const other = bySeed.get(common[0].seed) as ExperimentResult;
+    return {
+      value: paired[0],
+      standardError: Math.hypot(common[0].standardError, other.standardError),
+      pairedSeeds: 1,
+    };
+  }
   return {
     value: row.mean - baseline.mean,
     standardError: Math.hypot(row.standardError, baseline.standardError),
-    pairedSeeds: paired.length,
+    pairedSeeds: 0,
   };
 }
 

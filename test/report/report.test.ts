@@ -147,3 +147,17 @@ test('report checks claim directions', async () => {
   assert.match(report.markdown, /\| c2 \| relative\(i\): 3x3 \| 1\.21 \| not run yet/);
   assert.ok(report.figures.every((figure) => !figure.file.startsWith('samples')));
 });
+
+test('difference uses only common seeds', () => {
+  const results = [
+    result('u0', 1, 5.0, { standardError: 0.03 }),
+    result('u0', 2, 6.0),
+    result('u1', 1, 4.9, { standardError: 0.04 }),
+  ];
+  const [base, row] = summariseRows(results, 'table1', ['u0', 'u1']);
+  const change = difference(row, base);
+  // Seed 2 of u0 has no partner, so the mean of u0 (5.5) does not enter.
+  assert.ok(Math.abs(change.value + 0.1) < 1e-12);
+  assert.ok(Math.abs(change.standardError - 0.05) < 1e-12);
+  assert.equal(change.pairedSeeds, 1);
+});
