@@ -60,10 +60,10 @@ export function summariseRows(
 }
 
 export interface Difference {
-  /** Mean of `row` minus mean of `baseline`; negative means `row` is better. */
+  /** `row` minus `baseline` over their common seeds, so a negative value means `row` is better. */
   value: number;
   standardError: number;
-  /** Seeds that both rows have, which the paired estimate uses. */
+  /** Number of seeds that both rows have. */
   pairedSeeds: number;
 }
 

@@ -147,6 +147,15 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     // Lines after this one repeat the steps that followed the checkpoint in the interrupted run.
     metrics.write({ type: 'resume', step });
     progress.log(`resumed from step ${step} (${outDir})`);
+    // Only the cosine schedule depends on the step count.
+    const startedWith = state.config.train?.steps;
+    if (settings.schedule === 'cosine' && startedWith !== settings.steps) {
+      progress.log(
+        `relpix: warning: --steps ${settings.steps} differs from the ${startedWith} steps this ` +
+          'run started with; the cosine schedule now spans the new count, so the result will ' +
+          'differ from an uninterrupted run of either length',
+      );
+    }
   }
   // Written only now, so that a rejected resume leaves the run's config.json as it was.
   writeFileSync(join(outDir, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);

@@ -70,15 +70,6 @@ async function runTrain(command: Command): Promise<void> {
   checkRunFolder(outDir, Boolean(options.resume));
   const base = options.resume ? checkpointConfig(outDir) : undefined;
   const config = resolveRunConfig(command, base);
-  // Only the cosine schedule depends on the step count.
-  const cosine = config.train.schedule === 'cosine';
-  if (base !== undefined && cosine && base.train.steps !== config.train.steps) {
-    console.error(
-      `relpix: warning: --steps ${config.train.steps} differs from the ${base.train.steps} ` +
-        'steps this run started with; the cosine schedule now spans the new count, so ' +
-        'the result will differ from an uninterrupted run of either length',
-    );
-  }
   // Checked before the data loads, so that a bad flag fails fast and under its own name.
   validateRunConfig(config);
   validatePredictors(config.model.predictors, config.model.levels, { needKept: false });
