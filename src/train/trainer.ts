@@ -151,7 +151,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const startedWith = state.config.train?.steps;
     if (settings.schedule === 'cosine' && startedWith !== settings.steps) {
       progress.log(
-        `relpix: warning: --steps ${settings.steps} differs from the ${startedWith} steps this ` +
+        `warning: --steps ${settings.steps} differs from the ${startedWith} steps this ` +
           'run started with; the cosine schedule now spans the new count, so the result will ' +
           'differ from an uninterrupted run of either length',
       );
