@@ -72,8 +72,12 @@ export function makeTempDir(prefix: string): string {
   return dir;
 }
 
-/** Lines of progress output (`train: 2/4 | …`, `resumed from step 2 …`) that go to stderr. */
-const PROGRESS_LINE = /^(?:[a-z]+(?: [a-z]+)?: \d+\/\d+(?: \|.*)?|resumed from step \d+ .*)$/;
+/**
+ * Lines of progress output (`train: 2/4 | …`, `resumed from step 2 …`) and warnings
+ * (`warning: …`) that go to stderr but do not report the failure.
+ */
+const PROGRESS_LINE =
+  /^(?:[a-z]+(?: [a-z]+)?: \d+\/\d+(?: \|.*)?|resumed from step \d+ .*|warning: .*)$/;
 
 /** Returns the lines of stderr that are not progress output. */
 export function errorLines(stderr: string): string[] {
