@@ -2,9 +2,9 @@
  * The experiment runner: trains and evaluates every row and seed of a suite by running
  * `relpix train` and `relpix eval` as child processes, one run folder per row and seed.
  *
- * Each step leaves a mark in the run folder, so a rerun continues where the last one stopped:
- * a result in the results file means the row is finished, `training.json` with `finished` means
- * only the evaluation is left, and a checkpoint means training resumes from it.
+ * Each step leaves a mark, so a rerun continues where the last one stopped. A line in the results
+ * file means the row is finished. A `training.json` with `finished` in the run folder means only
+ * the evaluation is left. A checkpoint means training resumes from it.
  */
 import { spawn } from 'node:child_process';
 import {
@@ -32,7 +32,7 @@ export interface RunnerOptions {
   scale: ExperimentScale;
   rows: ExperimentRow[];
   seeds: number[];
-  /** Folder that holds the run folders, `<runs>/<scale>/<suite>/<row>/seed-<n>`. */
+  /** Folder that contains the run folders, `<runs>/<scale>/<suite>/<row>/seed-<n>`. */
   runsDir: string;
   resultsPath: string;
   /** Flags passed to every child: --data, --backend and, for training, --workers. */
@@ -77,7 +77,7 @@ interface ChildOutcome {
 
 /**
  * Runs `relpix args…` in its own process group, with its output appended to `logPath`. With
- * `capture`, stdout also comes back in the outcome; without it, stdout goes straight to the log
+ * `capture`, stdout also comes back in the outcome. Without it, stdout goes straight to the log
  * file, so a training child that outlives a killed runner has no broken pipe to write to.
  * Aborting `signal` sends the child one SIGTERM (training then saves a checkpoint).
  */

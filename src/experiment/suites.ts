@@ -24,7 +24,7 @@ export interface ExperimentRow {
   mask?: boolean;
   /** Multiplier of the scale's hidden and skip channels (model-size sweep). */
   widthFactor?: number;
-  /** Published bits/dim at the paper's scale, when the paper gives one. */
+  /** Published CIFAR-10 bits/dim of the row (full-size model, 32x32), when the tables give one. */
   paper?: number;
   /** Short description, such as `relative(o): left+top`. */
   label: string;

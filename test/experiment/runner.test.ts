@@ -49,7 +49,8 @@ test('experiment records each row and skips it on rerun', () => {
     for (const record of records) {
       assert.equal(record.steps, 4);
       assert.equal(record.images, 16);
-      assert.ok(Number.isFinite(record.bitsPerDim) && record.bitsPerDim > 0);
+      assert.ok(Number.isFinite(record.bitsPerDim), `bits/dim ${record.bitsPerDim}`);
+      assert.ok(record.bitsPerDim > 0, `bits/dim ${record.bitsPerDim}`);
       assert.ok(record.standardError > 0);
       assert.match(record.command, /^relpix train --task \w+ --predictors /);
     }

@@ -37,6 +37,7 @@ async function runReport(command: Command): Promise<void> {
         `${scale.name}' first, or pass --results FILE`,
     );
   }
+
   const results = readResults(resultsPath).filter((result) => result.scale === scale.name);
   if (results.length === 0) {
     throw new UserError(
@@ -44,16 +45,19 @@ async function runReport(command: Command): Promise<void> {
         `'relpix experiment table1 --scale ${scale.name}' first, or pass another --scale`,
     );
   }
+
   const unknown = [...new Set(results.map((result) => result.suite))].filter(
     (suite) => !(suite in SUITES),
   );
   if (unknown.length > 0) {
     console.error(`relpix: leaving out results of unknown suites: ${unknown.join(', ')}`);
   }
+
   const markdownPath = options.out as string;
   if (!markdownPath.endsWith('.md')) {
     throw new UserError(`relpix: --out ${markdownPath} must name a Markdown file ending in .md`);
   }
+
   const stem = basename(markdownPath, '.md');
   const figureDir = join(dirname(markdownPath), stem);
   const htmlPath = join(dirname(markdownPath), `${stem}.html`);
@@ -61,6 +65,7 @@ async function runReport(command: Command): Promise<void> {
   checkOutputFile(markdownPath, '--out');
   checkOutputFile(htmlPath, '--out');
   checkOutputFolder(figureDir, '--out');
+
   const size = Number(scale.trainFlags.size ?? 0);
   const report = await buildReport({
     results: results.filter((result) => result.suite in SUITES),
@@ -71,6 +76,7 @@ async function runReport(command: Command): Promise<void> {
     histograms: trainingHistograms(size, options.data as string | undefined),
     renderSvg,
   });
+
   for (const warning of report.warnings) console.error(`relpix: ${warning}`);
   try {
     mkdirSync(figureDir, { recursive: true });
@@ -88,6 +94,7 @@ async function runReport(command: Command): Promise<void> {
       `relpix: cannot write the report (${(error as Error).message}); pass a writable --out path`,
     );
   }
+
   console.log(
     `relpix report: ${results.length} results from ${resultsPath}; wrote ${markdownPath}, ` +
       `${htmlPath} and ${report.figures.length} figures in ${figureDir}`,
