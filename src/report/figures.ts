@@ -37,11 +37,18 @@ export function pruningSpec(sweep: RowSummary[], baseline: RowSummary): vegaLite
       relativeShare: shares === undefined ? null : shares.output + shares.input,
     };
   });
+  const keptPercentages = rows.map((row) => row.kept);
   const x = {
     x: {
       field: 'kept',
       type: 'quantitative' as const,
-      scale: { type: 'log' as const },
+      // Without a fixed domain the log scale is widened to 1 and the points sit in its right half.
+      scale: {
+        type: 'log' as const,
+        domain: [Math.min(...keptPercentages), Math.max(...keptPercentages)],
+        nice: false,
+      },
+      axis: { values: keptPercentages },
       title: 'deltas kept (%)',
     },
   };
@@ -91,11 +98,18 @@ export function modelSizeSpec(rows: RowSummary[], baseHidden: number): vegaLite.
     low: row.mean - row.standardError,
     high: row.mean + row.standardError,
   }));
+  const widths = values.map((value) => value.hidden);
   const x = {
     x: {
       field: 'hidden',
       type: 'quantitative' as const,
-      scale: { type: 'log' as const, base: 2 },
+      scale: {
+        type: 'log' as const,
+        base: 2,
+        domain: [Math.min(...widths), Math.max(...widths)],
+        nice: false,
+      },
+      axis: { values: [...new Set(widths)] },
       title: 'hidden channels H1 (H2 scaled by the same factor)',
     },
   };
@@ -139,7 +153,9 @@ export function usageSpec(rows: RowSummary[]): vegaLite.TopLevelSpec {
     width: 320,
     mark: 'bar',
     encoding: {
-      y: { field: 'row', type: 'nominal', title: null, sort: null },
+      // Vega's default label limit of 180 pixels cuts off labels such as 'absolute + relative(o)',
+      // so 0 (no limit) is set.
+      y: { field: 'row', type: 'nominal', title: null, sort: null, axis: { labelLimit: 0 } },
       x: {
         field: 'share',
         type: 'quantitative',

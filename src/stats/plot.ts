@@ -45,7 +45,7 @@ export function histogramSpec(histograms: Histograms, title: string): vegaLite.T
         y: {
           field: 'share',
           type: 'quantitative',
-          title: 'share of sub-pixels',
+          title: 'share of sub-pixels (square-root scale)',
           scale: { type: 'sqrt' },
         },
       },
