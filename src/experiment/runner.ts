@@ -97,7 +97,7 @@ function runChild(
     detached: true,
   });
   // The child outlives a runner killed with SIGKILL, so the lock names both processes.
-  writeFileSync(lockPath, `${JSON.stringify({ pid: process.pid, child: child.pid })}\n`);
+  writeLock(lockPath, child.pid);
   let stdout = '';
   child.stdout?.setEncoding('utf8');
   child.stdout?.on('data', (chunk: string) => {
@@ -160,22 +160,77 @@ function writeTrainingRecord(runDir: string, record: TrainingRecord): void {
 class RowLockedError extends Error {}
 
 /**
+ * Contents of a run folder's lock: the runner's process and, while a command runs, its child.
+ * Start times (clock ticks after boot, Linux only) tell a live holder from a reused process ID.
+ */
+export interface RowLock {
+  pid?: number;
+  pidStart?: number;
+  child?: number;
+  childStart?: number;
+}
+
+/**
+ * Returns the start time of process `pid` in clock ticks after boot, read from /proc, or
+ * undefined where /proc is missing (macOS, Windows) or the process has ended.
+ */
+export function processStartTime(pid: number): number | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // The command name (field 2) may contain spaces and parentheses, so fields are counted after
+  // its last closing parenthesis. Index 19 there is field 22 of proc(5), the start time.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const start = Number(fields[19]);
+  return Number.isFinite(start) ? start : undefined;
+}
+
+/**
+ * Returns the process that holds `lock`, or undefined when the lock is stale: its processes
+ * have ended, or their IDs now belong to processes that started at another time.
+ */
+export function lockHolder(lock: RowLock | undefined): number | undefined {
+  const entries = [
+    [lock?.pid, lock?.pidStart],
+    [lock?.child, lock?.childStart],
+  ];
+  for (const [pid, start] of entries) {
+    if (typeof pid !== 'number' || pid === process.pid || !isRunning(pid)) continue;
+    const current = processStartTime(pid);
+    if (typeof start === 'number' && current !== undefined && current !== start) continue;
+    return pid;
+  }
+  return undefined;
+}
+
+/** Writes the lock of this process and, if given, of its running child. */
+function writeLock(path: string, child?: number): void {
+  const lock: RowLock = { pid: process.pid, pidStart: processStartTime(process.pid) };
+  if (child !== undefined) {
+    lock.child = child;
+    lock.childStart = processStartTime(child);
+  }
+  writeFileSync(path, `${JSON.stringify(lock)}\n`);
+}
+
+/**
  * Takes the run folder's lock for this process. A lock left by a process that still runs means
  * another runner (or its orphaned child) trains the row, which must not happen twice at once.
  * An unreadable lock (a runner killed while writing it) is replaced.
  */
 function takeLock(runDir: string): string {
   const path = join(runDir, 'lock.json');
-  const lock = readJsonFile<{ pid?: number; child?: number }>(path);
-  for (const pid of [lock?.pid, lock?.child]) {
-    if (typeof pid === 'number' && pid !== process.pid && isRunning(pid)) {
-      throw new RowLockedError(
-        `${runDir} is in use by process ${pid}; wait for it to finish or stop it (kill ${pid}). ` +
-          `If process ${pid} is not a relpix run, delete ${path}`,
-      );
-    }
+  const holder = lockHolder(readJsonFile<RowLock>(path));
+  if (holder !== undefined) {
+    throw new RowLockedError(
+      `${runDir} is in use by process ${holder}; wait for it to finish or stop it ` +
+        `(kill ${holder}). If process ${holder} is not a relpix run, delete ${path}`,
+    );
   }
-  writeFileSync(path, `${JSON.stringify({ pid: process.pid })}\n`);
+  writeLock(path);
   return path;
 }
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,12 @@ import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { latestCheckpoint } from '../../src/io/checkpoint_folders.js';
 import { readResults } from '../../src/experiment/results.js';
-import { runExperiment, runFolder } from '../../src/experiment/runner.js';
+import {
+  lockHolder,
+  processStartTime,
+  runExperiment,
+  runFolder,
+} from '../../src/experiment/runner.js';
 import { SCALES } from '../../src/experiment/scales.js';
 import { SUITES, selectRows } from '../../src/experiment/suites.js';
 import { DATA_ROOT, runCli } from '../cli/run_cli.js';
@@ -231,6 +236,28 @@ test('runner skips a locked row and continues', async () => {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('lock holder is a live process', () => {
+  const parent = process.ppid;
+  assert.equal(lockHolder({ pid: parent }), parent);
+  assert.equal(lockHolder({ pid: process.pid }), undefined, 'this process');
+  assert.equal(lockHolder(undefined), undefined);
+
+  const ended = spawnSync(process.execPath, ['-e', '']).pid;
+  assert.equal(lockHolder({ pid: ended }), undefined, 'ended process');
+  assert.equal(lockHolder({ pid: ended, child: parent }), parent, 'live child');
+});
+
+test('lock with reused process ID is stale', { skip: !existsSync('/proc/self/stat') }, () => {
+  const parent = process.ppid;
+  const start = processStartTime(parent);
+  assert.equal(typeof start, 'number');
+  assert.equal(processStartTime(parent), start, 'same value on a second read');
+  assert.equal(lockHolder({ pid: parent, pidStart: start }), parent);
+  // Another start time means the ID now belongs to a process that the lock did not name.
+  assert.equal(lockHolder({ pid: parent, pidStart: (start ?? 0) + 1 }), undefined);
+  assert.equal(lockHolder({ child: parent, childStart: (start ?? 0) + 1 }), undefined);
 });
 
 test('runner reuses an identical run', async () => {
