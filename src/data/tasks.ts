@@ -2,6 +2,8 @@
  * Conditioning images of the image-to-image tasks: the grey image for colourisation and the
  * enlarged low-resolution image for super-resolution, both with the target's size and channels.
  */
+import { UserError } from '../errors.js';
+
 export const TASKS = ['unconditional', 'colourise', 'superres'] as const;
 export type Task = (typeof TASKS)[number];
 
@@ -33,6 +35,31 @@ export function greyImages(values: ArrayLike<number>, shape: Shape): Int32Array 
 /** Returns the side of the low-resolution image: 8 at 32x32, otherwise a quarter of the side. */
 export function lowResolutionSide(side: number): number {
   return side === 32 ? 8 : Math.max(1, Math.floor(side / 4));
+}
+
+/**
+ * Returns the factor by which super-resolution reduces both sides of height x width images:
+ * height over its low-resolution side. Throws UserError when it does not divide both sides.
+ */
+export function superresFactor(height: number, width: number): number {
+  const low = lowResolutionSide(height);
+  const factor = height / low;
+  const images = `${width}x${height} images`;
+  if (!Number.isInteger(factor)) {
+    throw new UserError(
+      `relpix: super-resolution cannot use ${images}: their height ${height} is not a ` +
+        `multiple of its low-resolution side ${low}; crop or resize them so that both sides ` +
+        'are multiples of 4',
+    );
+  }
+  if (width % factor !== 0) {
+    throw new UserError(
+      `relpix: super-resolution cannot use ${images}: it reduces both sides by ${factor}, ` +
+        `which does not divide the width ${width}; crop or resize them so that both sides are ` +
+        `multiples of ${factor}`,
+    );
+  }
+  return factor;
 }
 
 /** Averages `factor` x `factor` blocks (box filter) without rounding: [count, h/f, w/f, ch]. */
@@ -99,23 +126,18 @@ function bilinearEnlarge(
 }
 
 /**
- * Super-resolution input: the images reduced to the low-resolution side by a box filter, then
- * enlarged back bilinearly to their own size. The side must be a multiple of the low side.
+ * Super-resolution input: the images reduced by superresFactor with a box filter, then enlarged
+ * back bilinearly to their own size.
  */
 export function lowResolutionImages(
   values: ArrayLike<number>,
   shape: Shape,
   levels: number,
 ): Int32Array {
-  const low = lowResolutionSide(shape.height);
-  const factor = shape.height / low;
-  if (shape.height !== shape.width || !Number.isInteger(factor)) {
-    throw new RangeError(
-      `super-resolution needs square images whose side is a multiple of ${low}, got ${shape.height}x${shape.width}`,
-    );
-  }
+  const factor = superresFactor(shape.height, shape.width);
   const small = boxReduce(values, shape, factor);
-  return bilinearEnlarge(small, { ...shape, height: low, width: low }, factor, levels);
+  const lowShape = { ...shape, height: shape.height / factor, width: shape.width / factor };
+  return bilinearEnlarge(small, lowShape, factor, levels);
 }
 
 /** Returns the conditioning image y of `task` for images x (NHWC values 0..levels-1). */

@@ -2,7 +2,7 @@
  * Model configuration: image geometry, backbone sizes and the enabled predictors, with the
  * defaults and named presets that the command line starts from.
  */
-import type { Task } from '../data/tasks.js';
+import { superresFactor, type Task } from '../data/tasks.js';
 import { UserError } from '../errors.js';
 import {
   DEFAULT_PREDICTORS,
@@ -71,6 +71,7 @@ export function validateModelConfig(config: ModelConfig): void {
   checkInteger('hidden', config.hidden, 1, 4096);
   checkInteger('skip', config.skip, 1, 8192);
   validatePredictors(config.predictors, config.levels);
+  if (config.task === 'superres') superresFactor(config.height, config.width);
   const conditional = config.task !== undefined && config.task !== 'unconditional';
   if (!conditional && config.predictors.some((p) => p.kind === 'input')) {
     throw new UserError(

@@ -81,3 +81,44 @@ test('colourise rejects two files of one name', () => {
   assert.match(line, /would both be written to .*colour\.colourise\.png/);
   assert.ok(!existsSync(out), 'colourise wrote output before rejecting the files');
 });
+
+/** Writes `count` RGB PNG files of width x height into a new folder and returns it. */
+function writePngFolder(name: string, width: number, height: number, count: number): string {
+  const folder = join(temporary, name);
+  mkdirSync(folder, { recursive: true });
+  for (let i = 0; i < count; i++) writeTestPng(join(folder, `${i}.png`), width, height, 3);
+  return folder;
+}
+
+/** Returns `relpix train` arguments for a tiny model on a PNG folder, without --size. */
+function pngTrainArgs(folder: string, out: string, ...extra: string[]): string[] {
+  const args = tinyTrainArgs(out, '--dataset', 'png', '--folder', folder, ...extra);
+  const size = args.indexOf('--size');
+  args.splice(size, 2);
+  return args;
+}
+
+test('superres handles non-square images', () => {
+  const folder = writePngFolder('wide', 12, 8, 8);
+  const run = join(temporary, 'superres-wide');
+  const training = runCli(pngTrainArgs(folder, run, '--task', 'superres'));
+  assert.equal(training.status, 0, training.stderr);
+
+  // Low-resolution tiles of this 12x8 model are 3x2, so a 6x4 image is 2 by 2 tiles.
+  writeTestPng(join(temporary, 'wide-low.png'), 6, 4, 3);
+  const out = join(temporary, 'out-wide');
+  const result = runCli(['superres', run, join(temporary, 'wide-low.png'), '--out', out]);
+  assert.equal(result.status, 0, result.stderr);
+  const image = decode(readFileSync(join(out, 'wide-low.superres.png')));
+  assert.equal(image.width, 24);
+  assert.equal(image.height, 16);
+});
+
+test('superres training rejects an indivisible width', () => {
+  const folder = writePngFolder('indivisible', 10, 8, 4);
+  const result = runCli(
+    pngTrainArgs(folder, join(temporary, 'indivisible-run'), '--task', 'superres'),
+  );
+  const line = assertOneLineError(result);
+  assert.match(line, /super-resolution cannot use 10x8 images: .* does not divide the width 10/);
+});

@@ -6,6 +6,7 @@ import {
   lowResolutionImages,
   lowResolutionSide,
   luma,
+  superresFactor,
 } from '../../src/data/tasks.js';
 
 test('luma uses BT.601 weights and rounds', () => {
@@ -50,6 +51,25 @@ test('super-resolution input of an 8x8 image', () => {
   assert.equal(at(7, 7), 40);
   // Row 4, column 0: 5/8 from block (0, 0) to block (1, 0): 0.625 * 200.
   assert.equal(at(4, 0), 125);
+});
+
+test('super-resolution factor of non-square images', () => {
+  assert.equal(superresFactor(32, 32), 4);
+  assert.equal(superresFactor(8, 12), 4);
+  assert.equal(superresFactor(16, 8), 4);
+  assert.throws(() => superresFactor(8, 10), /reduces both sides by 4, which does not divide/);
+  // A height of 30 gives a low-resolution side of 7, which does not divide it.
+  assert.throws(() => superresFactor(30, 30), /height 30 is not a multiple of .* side 7/);
+});
+
+test('super-resolution input of a wide image', () => {
+  // Two 4x4 blocks side by side, with values 10 and 90: the low-resolution image is 1x2.
+  const values = Array.from({ length: 4 * 8 }, (_, k) => (k % 8 < 4 ? 10 : 90));
+  const y = lowResolutionImages(values, { count: 1, height: 4, width: 8, channels: 1 }, 256);
+  assert.equal(y.length, 32);
+  assert.equal(y[0], 10, 'left edge copies the left block');
+  assert.equal(y[7], 90, 'right edge copies the right block');
+  assert.equal(y[3 * 8], 10, 'every row is the same');
 });
 
 test('super-resolution input of a flat image is flat', () => {

@@ -6,13 +6,12 @@ import { basename, extname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { Command } from 'commander';
 import { convertChannels, readPngImage } from '../../data/png_folder.js';
-import { greyImages, lowResolutionSide } from '../../data/tasks.js';
+import { greyImages, lowResolutionImages, superresFactor, type Shape } from '../../data/tasks.js';
 import { quantise } from '../../data/image_set.js';
 import { useBackend, type BackendName } from '../../engine/backend.js';
 import { UserError } from '../../errors.js';
 import { scaleLevels, writePng } from '../../io/png.js';
 import { sampleImages } from '../../sample/sampler.js';
-import { lowResolutionImages } from '../../data/tasks.js';
 import { loadTrainedModel } from '../model_file.js';
 import { addEngineOptions, parseInteger } from '../options.js';
 import { checkOutputFolder } from '../output_paths.js';
@@ -20,41 +19,48 @@ import { createProgress } from '../progress.js';
 
 type CompletionTask = 'colourise' | 'superres';
 
-/** Cuts an image [H, W, C] into tiles [tiles, side, side, C], row by row. */
+/** Height and width in pixels of the tiles an image is cut into. */
+interface TileSize {
+  height: number;
+  width: number;
+}
+
+/** Cuts an image [H, W, C] into tiles [tiles, tile height, tile width, C], row by row. */
 function cutTiles(
   data: Uint8Array,
   height: number,
   width: number,
   channels: number,
-  side: number,
+  tile: TileSize,
 ): Uint8Array {
-  const rows = height / side;
-  const columns = width / side;
-  const tiles = new Uint8Array(rows * columns * side * side * channels);
+  const columns = width / tile.width;
+  const tiles = new Uint8Array(height * width * channels);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const tile = Math.floor(y / side) * columns + Math.floor(x / side);
-      const to = ((tile * side + (y % side)) * side + (x % side)) * channels;
+      const index = Math.floor(y / tile.height) * columns + Math.floor(x / tile.width);
+      const to =
+        ((index * tile.height + (y % tile.height)) * tile.width + (x % tile.width)) * channels;
       tiles.set(data.subarray((y * width + x) * channels, (y * width + x + 1) * channels), to);
     }
   }
   return tiles;
 }
 
-/** Joins tiles [tiles, side, side, C] back into an image [H, W, C]. */
+/** Joins tiles [tiles, tile height, tile width, C] back into an image [H, W, C]. */
 function joinTiles(
   tiles: Uint8Array,
   height: number,
   width: number,
   channels: number,
-  side: number,
+  tile: TileSize,
 ): Uint8Array {
-  const columns = width / side;
+  const columns = width / tile.width;
   const out = new Uint8Array(height * width * channels);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
-      const tile = Math.floor(y / side) * columns + Math.floor(x / side);
-      const from = ((tile * side + (y % side)) * side + (x % side)) * channels;
+      const index = Math.floor(y / tile.height) * columns + Math.floor(x / tile.width);
+      const from =
+        ((index * tile.height + (y % tile.height)) * tile.width + (x % tile.width)) * channels;
       out.set(tiles.subarray(from, from + channels), (y * width + x) * channels);
     }
   }
@@ -88,31 +94,31 @@ async function completeFile(
   file: string,
   options: Record<string, unknown>,
 ): Promise<string> {
-  const { height: side, channels, levels } = loaded.model.config;
+  const { height, width, channels, levels } = loaded.model.config;
+  const modelTile = { height, width };
   const image = readPngImage(file);
   // Colourisation reads images at the model's size; super-resolution reads low-resolution
   // images and enlarges each low-resolution tile to a model tile.
-  const inputSide = task === 'colourise' ? side : lowResolutionSide(side);
-  if (image.width % inputSide !== 0 || image.height % inputSide !== 0) {
+  const factor = task === 'colourise' ? 1 : superresFactor(height, width);
+  const inputTile = { height: height / factor, width: width / factor };
+  if (image.width % inputTile.width !== 0 || image.height % inputTile.height !== 0) {
     throw new UserError(
       `relpix: ${file} is ${image.width}x${image.height}, not a whole number of ` +
-        `${inputSide}x${inputSide} tiles for this ${side}x${side} ${task} model; crop or resize it`,
+        `${inputTile.width}x${inputTile.height} tiles for this ${width}x${height} ${task} ` +
+        'model; crop or resize it',
     );
   }
   const rgb = convertChannels(image, channels === 1 ? 1 : 3);
-  const tilesIn = cutTiles(rgb, image.height, image.width, channels, inputSide);
-  const count = tilesIn.length / (inputSide * inputSide * channels);
-  const set = quantise(
-    { images: tilesIn, count, height: inputSide, width: inputSide, channels },
-    levels,
-  );
-  const shape = { count, height: side, width: side, channels };
+  const tilesIn = cutTiles(rgb, image.height, image.width, channels, inputTile);
+  const count = tilesIn.length / (inputTile.height * inputTile.width * channels);
+  const set = quantise({ images: tilesIn, count, ...inputTile, channels }, levels);
+  const shape = { count, height, width, channels };
   const y =
     task === 'colourise'
       ? greyImages(set.images, shape)
-      : enlargeTiles(set.images, count, inputSide, side, channels, levels);
+      : enlargeTiles(set.images, shape, factor, levels);
   const progress = createProgress();
-  progress.start(side * side, 0, `${task} ${basename(file)}`);
+  progress.start(height * width, 0, `${task} ${basename(file)}`);
   const result = sampleImages(
     loaded.model,
     count,
@@ -122,11 +128,10 @@ async function completeFile(
     y,
   );
   progress.stop();
-  const factor = side / inputSide;
   const outHeight = image.height * factor;
   const outWidth = image.width * factor;
   const tilesOut = scaleLevels(result.images, levels);
-  const data = joinTiles(tilesOut, outHeight, outWidth, channels, side);
+  const data = joinTiles(tilesOut, outHeight, outWidth, channels, modelTile);
   const outDir = options.out as string;
   mkdirSync(outDir, { recursive: true });
   const path = outputPath(task, file, outDir);
@@ -139,29 +144,33 @@ async function completeFile(
   return path;
 }
 
-/** Enlarges low-resolution tiles [count, low, low, C] to [count, side, side, C] bilinearly. */
+/**
+ * Enlarges low-resolution tiles [count, H/factor, W/factor, C] to `shape` [count, H, W, C]
+ * bilinearly.
+ */
 function enlargeTiles(
-  values: Uint8Array,
-  count: number,
-  low: number,
-  side: number,
-  channels: number,
+  low: ArrayLike<number>,
+  shape: Shape,
+  factor: number,
   levels: number,
 ): Int32Array {
-  // A box reduction of a side x side tile whose blocks are constant gives back the low tile,
-  // so enlarging through the task's own transform uses its exact interpolation.
-  const factor = side / low;
-  const blocks = new Int32Array(count * side * side * channels);
+  // A box reduction of a tile whose factor x factor blocks are constant gives back the low
+  // tile, so enlarging through the task's own transform uses its exact interpolation.
+  const { count, height, width, channels } = shape;
+  const lowHeight = height / factor;
+  const lowWidth = width / factor;
+  const blocks = new Int32Array(count * height * width * channels);
   for (let b = 0; b < count; b++) {
-    for (let y = 0; y < side; y++) {
-      for (let x = 0; x < side; x++) {
-        const from = ((b * low + Math.floor(y / factor)) * low + Math.floor(x / factor)) * channels;
-        const to = ((b * side + y) * side + x) * channels;
-        for (let c = 0; c < channels; c++) blocks[to + c] = values[from + c];
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const from =
+          ((b * lowHeight + Math.floor(y / factor)) * lowWidth + Math.floor(x / factor)) * channels;
+        const to = ((b * height + y) * width + x) * channels;
+        for (let c = 0; c < channels; c++) blocks[to + c] = low[from + c];
       }
     }
   }
-  return lowResolutionImages(blocks, { count, height: side, width: side, channels }, levels);
+  return lowResolutionImages(blocks, shape, levels);
 }
 
 function completionCommand(task: CompletionTask, description: string): Command {
