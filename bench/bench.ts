@@ -2,7 +2,8 @@
  * `npm run bench`: training-step and sampling speed of named configurations on real CIFAR-10
  * batches, printed as JSON lines (one per measurement) for docs/performance.md.
  *
- * Usage: npm run bench -- [--only NAME[,NAME]] [--steps N] [--workers 1,2] [--data DIR]
+ * Usage: npm run bench -- [--only NAME[,NAME]] [--steps N] [--workers 1,2] [--micro-batch N]
+ *   [--data DIR]
  */
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -74,13 +75,17 @@ function median(values: number[]): number {
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-/** Times `steps` training steps after one warm-up step, with `workers` threads. */
+/**
+ * Times `steps` training steps after one warm-up step, with `workers` threads and passes of at
+ * most `microBatch` images (0: one pass per thread).
+ */
 async function benchTraining(
   config: BenchConfig,
   model: PixelModel,
   data: ImageSet,
   steps: number,
   workers: number,
+  microBatch: number,
   backend: BackendName,
 ): Promise<Record<string, unknown>> {
   const adam = new Adam(model.parameters);
@@ -89,6 +94,7 @@ async function benchTraining(
     adam,
     train: data,
     batchSize: config.batchSize,
+    microBatch,
     seed: 1,
     workers,
     backend,
@@ -111,6 +117,7 @@ async function benchTraining(
     parameters: model.parameterCount,
     batchSize: config.batchSize,
     workers,
+    ...(microBatch > 0 ? { microBatch } : {}),
     steps,
     msPerStep: Math.round(msPerStep),
     imagesPerSecond: Number(((1000 * config.batchSize) / msPerStep).toFixed(2)),
@@ -163,6 +170,7 @@ async function main(): Promise<void> {
       only: { type: 'string' },
       steps: { type: 'string', default: '3' },
       workers: { type: 'string', default: `1,${cpus().length}` },
+      'micro-batch': { type: 'string', default: '0' },
       backend: { type: 'string', default: 'wasm' },
       data: { type: 'string' },
       'no-sample': { type: 'boolean', default: false },
@@ -171,6 +179,7 @@ async function main(): Promise<void> {
   const steps = Number(values.steps);
   const backend = values.backend as BackendName;
   const workerCounts = [...new Set(values.workers.split(',').map(Number))];
+  const microBatch = Number(values['micro-batch']);
   await useBackend(backend);
   const dataRoot = resolveDataDir(values.data);
   const only = values.only?.split(',');
@@ -199,7 +208,9 @@ async function main(): Promise<void> {
     for (const workers of workerCounts) {
       const model = PixelModel.create(modelConfig, 1);
       console.log(
-        JSON.stringify(await benchTraining(config, model, data, steps, workers, backend)),
+        JSON.stringify(
+          await benchTraining(config, model, data, steps, workers, microBatch, backend),
+        ),
       );
       model.dispose();
     }

@@ -23,6 +23,8 @@ export interface PoolOptions {
   model: ModelConfig;
   seed: number;
   batchSize: number;
+  /** Largest number of images per forward and backward pass in a worker (0: its whole shard). */
+  microBatch: number;
   train: ImageSet;
   /** Parameter count of the model, which sizes the gradient slots. */
   parameters: number;
@@ -92,6 +94,7 @@ export class WorkerPool {
           model: options.model,
           seed: options.seed,
           batchSize: options.batchSize,
+          microBatch: options.microBatch,
           train,
           gradients,
           control,

@@ -19,6 +19,8 @@ export interface InitMessage {
   model: ModelConfig;
   seed: number;
   batchSize: number;
+  /** Largest number of images per forward and backward pass (0: the whole shard). */
+  microBatch: number;
   train: SharedImages;
   /** Gradient slots, one per worker, each holding every parameter in order (float32). */
   gradients: SharedArrayBuffer;

@@ -12,7 +12,7 @@ import { PixelModel } from '../model/model.js';
 import { Adam } from '../train/adam.js';
 import { batchIndices, gatherImages } from '../train/batches.js';
 import { evaluate } from '../train/evaluate.js';
-import { batchBitsPerDim } from '../train/step.js';
+import { batchGradients } from '../train/step.js';
 import { Barrier } from './barrier.js';
 import {
   lossOffset,
@@ -72,31 +72,18 @@ function shardGradient(replica: Replica, step: number): number {
     slot.fill(0);
     return 0;
   }
-  const { height, width, channels } = model.config;
   const batch = gatherImages(replica.train, indices.slice(from, to));
-  const x = tf.tensor4d(batch, [to - from, height, width, channels], 'int32');
-  const variables = [...model.parameters.values()];
-  const { value, grads } = tf.variableGrads(() => batchBitsPerDim(model, x), variables);
-  const loss = value.dataSync()[0];
-  layout.forEach(({ name, offset }) => {
-    const variable = model.parameters.get(name) as tf.Variable;
-    if (grads[variable.name] === undefined)
-      throw new Error(
-        'missing ' +
-          name +
-          ' ' +
-          variable.name +
-          ' have ' +
-          Object.keys(grads).slice(0, 5).join(' '),
-      );
-    const gradient = grads[variable.name];
+  const { loss, gradients } = batchGradients(model, batch, init.microBatch);
+  for (const { name, offset, size } of layout) {
+    // A parameter that the loss does not depend on gets a zero gradient.
+    const gradient = gradients.get(name);
     if (gradient === undefined) {
-      slot.fill(0, offset, offset + variable.size);
+      slot.fill(0, offset, offset + size);
     } else {
       slot.set(gradient.dataSync(), offset);
     }
-  });
-  tf.dispose([x, value, grads]);
+  }
+  tf.dispose([...gradients.values()]);
   return loss;
 }
 

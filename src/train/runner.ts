@@ -27,6 +27,8 @@ export interface RunnerOptions {
   adam: Adam;
   train: ImageSet;
   batchSize: number;
+  /** Largest number of images per forward and backward pass (0: a worker's whole share). */
+  microBatch: number;
   seed: number;
   workers: number;
   backend: BackendName;
@@ -36,9 +38,9 @@ class LocalRunner implements StepRunner {
   constructor(private readonly options: RunnerOptions) {}
 
   async step(step: number, learningRate: number): Promise<number> {
-    const { model, adam, train, batchSize, seed } = this.options;
+    const { model, adam, train, batchSize, microBatch, seed } = this.options;
     const batch = gatherImages(train, batchIndices(train.count, batchSize, seed, step));
-    return trainStep(model, adam, batch, learningRate);
+    return trainStep(model, adam, batch, learningRate, microBatch);
   }
 
   async sync(): Promise<void> {}
@@ -89,6 +91,7 @@ export async function startRunner(options: RunnerOptions): Promise<StepRunner> {
     model: options.model.config,
     seed: options.seed,
     batchSize: options.batchSize,
+    microBatch: options.microBatch,
     train: options.train,
     parameters: options.model.parameterCount,
   });

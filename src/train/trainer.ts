@@ -30,6 +30,11 @@ export interface TrainOptions {
   progress: Progress;
   /** Data-parallel worker threads; 1 trains on the calling thread. Default 1. */
   workers?: number;
+  /**
+   * Largest number of images per forward and backward pass in each thread. A step sums the
+   * gradients of several passes. Default 0: one pass over the thread's share of the batch.
+   */
+  microBatch?: number;
   /** Backend of the worker threads. Default wasm. */
   backend?: BackendName;
   /** When aborted, training stops after the current step and saves a checkpoint. */
@@ -165,6 +170,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     adam,
     train: options.train,
     batchSize: settings.batchSize,
+    microBatch: options.microBatch ?? 0,
     seed: settings.seed,
     workers: options.workers ?? 1,
     backend: options.backend ?? 'wasm',

@@ -133,6 +133,12 @@ const CASES: BadInput[] = [
     fix: /Run 'relpix train --help'/,
   },
   {
+    name: 'negative micro-batch is rejected',
+    args: () => fresh('micro', '--micro-batch', '-1'),
+    problem: /micro-batch is -1/,
+    fix: /expected an integer of 0 \(one pass\) or more/,
+  },
+  {
     name: 'negative train limit is rejected',
     args: () => fresh('limit', '--train-limit', '-1'),
     problem: /train-limit is -1/,

@@ -22,6 +22,22 @@ test('train prints validation bits/dim', () => {
   assert.match(training.stdout, /^stopped after step 3 \(steps budget reached\)$/m);
 });
 
+/** Returns the validation bits/dim that a `relpix train` run printed. */
+function validationBitsPerDim(stdout: string): number {
+  const match = /^validation bits\/dim: (\d+\.\d+)/m.exec(stdout);
+  assert.ok(match, stdout);
+  return Number(match[1]);
+}
+
+test('micro-batches train the same model', () => {
+  // Batches of 4 in passes of 3 and 1 images on one thread.
+  const args = tinyTrainArgs(join(temporary, 'micro'), '--steps', '3', '--workers', '1');
+  const split = runCli([...args, '--micro-batch', '3']);
+  assert.equal(split.status, 0, split.stderr);
+  const difference = validationBitsPerDim(split.stdout) - validationBitsPerDim(training.stdout);
+  assert.ok(Math.abs(difference) < 2e-3, `validation bits/dim differ by ${difference}`);
+});
+
 test('train writes config.json', () => {
   const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
   assert.equal(config.model.height, 8);

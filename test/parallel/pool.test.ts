@@ -30,15 +30,18 @@ function syntheticImages(count: number): ImageSet {
   return { images, count, height: 4, width: 4, channels: 3 };
 }
 
-/** Trains `steps` steps on this thread and with `workers` workers; returns both models. */
-async function trainBoth(workers: number, steps: number) {
+/**
+ * Trains `steps` steps on this thread and with `workers` workers, both in passes of at most
+ * `microBatch` images (0: one pass); returns both models.
+ */
+async function trainBoth(workers: number, steps: number, microBatch = 0) {
   await useBackend('wasm');
   const train = syntheticImages(40);
   const local = PixelModel.create(config, 5);
   const localAdam = new Adam(local.parameters);
   for (let step = 0; step < steps; step++) {
     const batch = gatherImages(train, batchIndices(train.count, 6, 5, step));
-    trainStep(local, localAdam, batch, 3e-3);
+    trainStep(local, localAdam, batch, 3e-3, microBatch);
   }
   const pooled = PixelModel.create(config, 5);
   const pooledAdam = new Adam(pooled.parameters);
@@ -48,6 +51,7 @@ async function trainBoth(workers: number, steps: number) {
     model: config,
     seed: 5,
     batchSize: 6,
+    microBatch,
     train,
     parameters: pooled.parameterCount,
   });
@@ -96,6 +100,19 @@ test('two workers match this thread up to summation order', async () => {
   pooled.dispose();
 });
 
+test('micro-batches match one pass up to rounding', async () => {
+  // Batches of 6 in three passes of 2 images on this thread, and shards of 3 in passes of 2
+  // and 1 in each of two workers.
+  const whole = await trainBoth(1, 3, 0);
+  const split = await trainBoth(2, 3, 2);
+  const threadDifference = maxDifference(whole.local, split.local);
+  assert.ok(threadDifference > 0, 'passes change the float rounding, so the test can fail');
+  assert.ok(threadDifference < 1e-5, `largest parameter difference ${threadDifference}`);
+  const workerDifference = maxDifference(whole.local, split.pooled);
+  assert.ok(workerDifference < 1e-5, `largest parameter difference ${workerDifference}`);
+  for (const model of [whole.local, whole.pooled, split.local, split.pooled]) model.dispose();
+});
+
 test('pool evaluation equals single-thread evaluation', async () => {
   await useBackend('wasm');
   const set = syntheticImages(9);
@@ -107,6 +124,7 @@ test('pool evaluation equals single-thread evaluation', async () => {
     model: config,
     seed: 2,
     batchSize: 4,
+    microBatch: 0,
     train: set,
     parameters: model.parameterCount,
   });

@@ -76,6 +76,12 @@ async function runTrain(command: Command): Promise<void> {
   if (!Number.isInteger(options.workers) || options.workers < 1 || options.workers > 64) {
     throw new UserError(`relpix: workers is ${options.workers}, expected an integer from 1 to 64`);
   }
+  const microBatch = (options.microBatch as number | undefined) ?? 0;
+  if (!Number.isInteger(microBatch) || microBatch < 0) {
+    throw new UserError(
+      `relpix: micro-batch is ${microBatch}, expected an integer of 0 (one pass) or more`,
+    );
+  }
   await useBackend(options.backend as BackendName);
   const progress = createProgress();
 
@@ -105,6 +111,7 @@ async function runTrain(command: Command): Promise<void> {
       validation,
       progress,
       workers: options.workers as number,
+      microBatch,
       backend: options.backend as BackendName,
       signal: interrupt.signal,
     });
@@ -169,6 +176,12 @@ export function trainCommand(): Command {
       new Option('--workers <n>', 'data-parallel worker threads, each with its own TensorFlow.js')
         .argParser(parseInteger)
         .default(cpus().length, `${cpus().length}, the number of cores`),
+    )
+    .option(
+      '--micro-batch <n>',
+      'largest number of images per forward and backward pass in each worker; a step sums ' +
+        'the gradients of several passes, which lowers memory use (default: one pass)',
+      parseInteger,
     )
     .optionsGroup('Output:')
     .option('--out <dir>', 'run folder for checkpoints, metrics.jsonl and samples', 'runs/default')
