@@ -37,7 +37,7 @@ export interface PngDatasetOptions extends CommonOptions {
   /** Native height and width in pixels, by default those of the first file. */
   height?: number;
   width?: number;
-  /** Channels: 1 for grey, 3 for RGB, by default those of the first file. */
+  /** Channels: 1 for grey, 3 for RGB, by default 3 if any file has colour. */
   channels?: 1 | 3;
 }
 
@@ -67,8 +67,8 @@ function readNative(options: DatasetOptions): ImageSet {
 }
 
 function readPngDataset(options: PngDatasetOptions): ImageSet {
-  let { height, width, channels } = options;
-  if (height === undefined || width === undefined || channels === undefined) {
+  let { height, width } = options;
+  if (height === undefined || width === undefined) {
     const [first] = listPngFiles(options.dir);
     if (first === undefined) {
       throw new UserError(
@@ -78,9 +78,9 @@ function readPngDataset(options: PngDatasetOptions): ImageSet {
     const image = readPngImage(first);
     height ??= image.height;
     width ??= image.width;
-    channels ??= image.channels;
   }
-  return readPngFolder(options.dir, { height, width, channels, limit: options.limit });
+  const { channels, limit } = options;
+  return readPngFolder(options.dir, { height, width, channels, limit });
 }
 
 /** Reduces `set` to size x size, or throws UserError when size does not divide its side. */

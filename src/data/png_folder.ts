@@ -24,8 +24,8 @@ export interface PngFolderOptions {
   /** Height and width in pixels that every image must have. */
   height: number;
   width: number;
-  /** Channels of the result: 1 for grey, 3 for RGB. */
-  channels: 1 | 3;
+  /** Channels of the result: 1 for grey, 3 for RGB. Default: 3 if any image has colour. */
+  channels?: 1 | 3;
   /** Read only the first `limit` files in name order. */
   limit?: number;
 }
@@ -141,7 +141,7 @@ export function listPngFiles(dir: string): string[] {
  * no PNG files or an image is not height x width.
  */
 export function readPngFolder(dir: string, options: PngFolderOptions): ImageSet {
-  const { height, width, channels } = options;
+  const { height, width } = options;
   let files = listPngFiles(dir);
   if (files.length === 0) {
     throw new UserError(`relpix: no .png files found in ${dir}: pass a folder of PNG images`);
@@ -150,9 +150,7 @@ export function readPngFolder(dir: string, options: PngFolderOptions): ImageSet 
     checkLimit(options.limit);
     files = files.slice(0, options.limit);
   }
-  const length = height * width * channels;
-  const images = new Uint8Array(files.length * length);
-  files.forEach((file, index) => {
+  const decoded = files.map((file) => {
     const image = readPngImage(file);
     if (image.width !== width || image.height !== height) {
       throw new UserError(
@@ -161,7 +159,11 @@ export function readPngFolder(dir: string, options: PngFolderOptions): ImageSet 
           'resize it or remove it from the folder',
       );
     }
-    images.set(convertChannels(image, channels), index * length);
+    return image;
   });
+  const channels = options.channels ?? (decoded.some((image) => image.channels === 3) ? 3 : 1);
+  const length = height * width * channels;
+  const images = new Uint8Array(files.length * length);
+  decoded.forEach((image, index) => images.set(convertChannels(image, channels), index * length));
   return { images, count: files.length, height, width, channels };
 }

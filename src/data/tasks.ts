@@ -32,34 +32,22 @@ export function greyImages(values: ArrayLike<number>, shape: Shape): Int32Array 
   return out;
 }
 
-/** Returns the side of the low-resolution image: 8 at 32x32, otherwise a quarter of the side. */
-export function lowResolutionSide(side: number): number {
-  return side === 32 ? 8 : Math.max(1, Math.floor(side / 4));
-}
+/** Factor by which super-resolution reduces both sides: 32x32 images become 8x8. */
+export const SUPERRES_FACTOR = 4;
 
 /**
- * Returns the factor by which super-resolution reduces both sides of height x width images:
- * height over its low-resolution side. Throws UserError when it does not divide both sides.
+ * Returns the factor by which super-resolution reduces height x width images, or throws a
+ * UserError when it does not divide both sides.
  */
 export function superresFactor(height: number, width: number): number {
-  const low = lowResolutionSide(height);
-  const factor = height / low;
-  const images = `${width}x${height} images`;
-  if (!Number.isInteger(factor)) {
+  if (height % SUPERRES_FACTOR !== 0 || width % SUPERRES_FACTOR !== 0) {
     throw new UserError(
-      `relpix: super-resolution cannot use ${images}: their height ${height} is not a ` +
-        `multiple of its low-resolution side ${low}; crop or resize them so that both sides ` +
-        'are multiples of 4',
+      `relpix: super-resolution cannot use ${width}x${height} images: it reduces both sides ` +
+        `by ${SUPERRES_FACTOR}, so both must be multiples of ${SUPERRES_FACTOR}; crop or ` +
+        'resize the images, or pass a --size that is',
     );
   }
-  if (width % factor !== 0) {
-    throw new UserError(
-      `relpix: super-resolution cannot use ${images}: it reduces both sides by ${factor}, ` +
-        `which does not divide the width ${width}; crop or resize them so that both sides are ` +
-        `multiples of ${factor}`,
-    );
-  }
-  return factor;
+  return SUPERRES_FACTOR;
 }
 
 /** Averages `factor` x `factor` blocks (box filter) without rounding: [count, h/f, w/f, ch]. */

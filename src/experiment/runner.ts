@@ -71,6 +71,8 @@ export function formatCommand(args: string[]): string {
 
 interface ChildOutcome {
   code: number | null;
+  /** Signal that ended the child, when no exit code is set. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   seconds: number;
 }
@@ -111,12 +113,17 @@ function runChild(
   signal?.addEventListener('abort', onAbort, { once: true });
   return new Promise((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, endSignal) => {
       signal?.removeEventListener('abort', onAbort);
       closeSync(log);
-      resolve({ code, stdout, seconds: (performance.now() - started) / 1000 });
+      resolve({ code, signal: endSignal, stdout, seconds: (performance.now() - started) / 1000 });
     });
   });
+}
+
+/** Describes how a child ended: its exit code, or the signal that stopped it. */
+function exitDescription(outcome: ChildOutcome): string {
+  return outcome.code === null ? `signal ${outcome.signal}` : `exit code ${outcome.code}`;
 }
 
 /** Returns the last non-empty line of a log file, which names the cause of most failures. */
@@ -198,7 +205,9 @@ export function lockHolder(lock: RowLock | undefined): number | undefined {
     [lock?.child, lock?.childStart],
   ];
   for (const [pid, start] of entries) {
-    if (typeof pid !== 'number' || pid === process.pid || !isRunning(pid)) continue;
+    if (typeof pid !== 'number' || pid === process.pid) continue;
+    // Process IDs 0 and below name process groups for kill(2), so they are not a valid lock.
+    if (!Number.isInteger(pid) || pid <= 0 || !isRunning(pid)) continue;
     const current = processStartTime(pid);
     if (typeof start === 'number' && current !== undefined && current !== start) continue;
     return pid;
@@ -230,7 +239,14 @@ function takeLock(runDir: string): string {
         `(kill ${holder}). If process ${holder} is not a relpix run, delete ${path}`,
     );
   }
-  writeLock(path);
+  try {
+    writeLock(path);
+  } catch (error) {
+    throw new UserError(
+      `relpix: cannot write the lock file ${path} (${(error as NodeJS.ErrnoException).code}); ` +
+        'remove whatever is at that path and run the same command again',
+    );
+  }
   return path;
 }
 
@@ -373,7 +389,7 @@ async function runRow(
       if (options.signal?.aborted) return 'interrupted';
       if (!training.finished) {
         log(
-          `${label}: training failed with exit code ${outcome.code}: ${lastLogLine(logPath)} ` +
+          `${label}: training failed with ${exitDescription(outcome)}: ${lastLogLine(logPath)} ` +
             `(log ${logPath})`,
         );
         return 'failed';
@@ -391,7 +407,8 @@ async function runRow(
     if (options.signal?.aborted) return 'interrupted';
     if (evaluation.code !== 0) {
       log(
-        `${label}: evaluation failed with exit code ${evaluation.code}: ${lastLogLine(logPath)} ` +
+        `${label}: evaluation failed with ${exitDescription(evaluation)}: ` +
+          `${lastLogLine(logPath)} ` +
           `(log ${logPath})`,
       );
       return 'failed';

@@ -72,6 +72,12 @@ export function validateModelConfig(config: ModelConfig): void {
   checkInteger('skip', config.skip, 1, 8192);
   validatePredictors(config.predictors, config.levels);
   if (config.task === 'superres') superresFactor(config.height, config.width);
+  if (config.task === 'colourise' && config.channels !== 3) {
+    throw new UserError(
+      `relpix: colourisation needs colour images, but these have ${config.channels} ` +
+        'channel(s), so the grey input would equal the target; train on RGB images',
+    );
+  }
   const conditional = config.task !== undefined && config.task !== 'unconditional';
   if (!conditional && config.predictors.some((p) => p.kind === 'input')) {
     throw new UserError(

@@ -113,7 +113,13 @@ export function modelSizeSpec(rows: RowSummary[], baseHidden: number): vegaLite.
       title: 'hidden channels H1 (H2 scaled by the same factor)',
     },
   };
-  const colour = { field: 'predictors', type: 'nominal' as const, title: null };
+  // Vega's default legend label limit of 160 pixels cuts off the relative row's label.
+  const colour = {
+    field: 'predictors',
+    type: 'nominal' as const,
+    title: null,
+    legend: { labelLimit: 0 },
+  };
   return {
     data: { values },
     width: 360,

@@ -1,11 +1,12 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { decode, encode } from 'fast-png';
 import {
   assertOneLineError,
   makeTempDir,
+  REPO_ROOT,
   runCli,
   tinyTrainArgs,
   type CliResult,
@@ -120,5 +121,41 @@ test('superres training rejects an indivisible width', () => {
     pngTrainArgs(folder, join(temporary, 'indivisible-run'), '--task', 'superres'),
   );
   const line = assertOneLineError(result);
-  assert.match(line, /super-resolution cannot use 10x8 images: .* does not divide the width 10/);
+  assert.match(line, /super-resolution cannot use 10x8 images: .* multiples of 4/);
+});
+
+test('PNG model checks its folder later', () => {
+  const folder = writePngFolder('changing', 12, 8, 8);
+  const run = join(temporary, 'changing-run');
+  const args = pngTrainArgs(relative(REPO_ROOT, folder), run, '--task', 'colourise');
+  const training = runCli([...args, '--samples', '0']);
+  assert.equal(training.status, 0, training.stderr);
+  assert.match(training.stderr, /warning: a PNG folder has no held-out split/);
+  const config = JSON.parse(readFileSync(join(run, 'config.json'), 'utf8'));
+  assert.equal(config.data.folder, folder, 'saved as an absolute path');
+
+  // The folder now contains images of another size, which the model cannot score.
+  writePngFolder('changing', 16, 8, 8);
+  for (const command of [
+    ['eval', run],
+    ['sample', run, '--count', '2'],
+  ]) {
+    const line = assertOneLineError(runCli(command));
+    assert.match(line, /gives 16x8 images with 3 channels, but the model was trained on 12x8/);
+  }
+});
+
+test('eval scores a held-out PNG folder', () => {
+  const trained = writePngFolder('seen', 12, 8, 8);
+  const run = join(temporary, 'seen-run');
+  const training = runCli([...pngTrainArgs(trained, run), '--samples', '0']);
+  assert.equal(training.status, 0, training.stderr);
+  const heldOut = writePngFolder('held-out', 12, 8, 3);
+
+  const result = runCli(['eval', run, '--folder', heldOut]);
+  assert.equal(result.status, 0, result.stderr);
+  assert.match(result.stdout, /^test bits\/dim: \d+\.\d{4} ± \d+\.\d{4} \(3 images/m);
+  assert.doesNotMatch(result.stderr, /warning/);
+  const line = assertOneLineError(runCli(['eval', colourRun, '--folder', heldOut]));
+  assert.match(line, /--folder applies to models trained on a PNG folder/);
 });

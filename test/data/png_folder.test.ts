@@ -106,6 +106,19 @@ test('readPngFolder converts channels', () => {
   assert.equal(first.count, 1);
 });
 
+test('readPngFolder keeps colour by default', () => {
+  // The first file in name order is grey, and the second has colour.
+  const folder = path.join(temporary, 'grey-first');
+  writePng(folder, 'a_grey.png', { width: 1, height: 1, channels: 1 }, Uint8Array.of(7));
+  writePng(folder, 'b_rgb.png', { width: 1, height: 1, channels: 3 }, Uint8Array.of(255, 0, 0));
+  const set = readPngFolder(folder, { height: 1, width: 1 });
+  assert.equal(set.channels, 3);
+  assert.deepEqual(Array.from(set.images), [7, 7, 7, 255, 0, 0]);
+
+  const greyOnly = readPngFolder(folder, { height: 1, width: 1, limit: 1 });
+  assert.equal(greyOnly.channels, 1);
+});
+
 test('readPngFolder wrong size error', () => {
   const folder = path.join(temporary, 'sizes');
   writePng(folder, '0.png', { width: 3, height: 2, channels: 1 }, new Uint8Array(6));

@@ -4,7 +4,6 @@ import {
   conditioningImages,
   greyImages,
   lowResolutionImages,
-  lowResolutionSide,
   luma,
   superresFactor,
 } from '../../src/data/tasks.js';
@@ -20,12 +19,6 @@ test('luma uses BT.601 weights and rounds', () => {
 test('grey images repeat luma in every channel', () => {
   const grey = greyImages([255, 0, 0, 10, 20, 30], { count: 1, height: 1, width: 2, channels: 3 });
   assert.deepEqual(Array.from(grey), [76, 76, 76, 18, 18, 18]);
-});
-
-test('low-resolution side is 8 at 32 pixels', () => {
-  assert.equal(lowResolutionSide(32), 8);
-  assert.equal(lowResolutionSide(16), 4);
-  assert.equal(lowResolutionSide(8), 2);
 });
 
 test('super-resolution input of an 8x8 image', () => {
@@ -53,13 +46,21 @@ test('super-resolution input of an 8x8 image', () => {
   assert.equal(at(4, 0), 125);
 });
 
-test('super-resolution factor of non-square images', () => {
+test('super-resolution factor is 4', () => {
   assert.equal(superresFactor(32, 32), 4);
   assert.equal(superresFactor(8, 12), 4);
   assert.equal(superresFactor(16, 8), 4);
-  assert.throws(() => superresFactor(8, 10), /reduces both sides by 4, which does not divide/);
-  // A height of 30 gives a low-resolution side of 7, which does not divide it.
-  assert.throws(() => superresFactor(30, 30), /height 30 is not a multiple of .* side 7/);
+  for (const [height, width] of [
+    [8, 10],
+    [30, 32],
+    [1, 1],
+    [2, 4],
+  ]) {
+    assert.throws(
+      () => superresFactor(height, width),
+      new RegExp(`cannot use ${width}x${height} images: .* multiples of 4`),
+    );
+  }
 });
 
 test('super-resolution input of a wide image', () => {

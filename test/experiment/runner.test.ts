@@ -76,6 +76,9 @@ test('experiment records each row and skips it on rerun', () => {
     assert.equal(report.status, 0, report.stderr);
     const text = readFileSync(markdown, 'utf8');
     assert.match(text, /\| u0 \| absolute \| 3\.02 \| \d\.\d{4} ± \d\.\d{4} \(2\)/);
+    // Rerun commands write where these runs were written.
+    const rerun = `relpix experiment table1 --scale smoke --rows u0 --seeds 3 --runs ${join(dir, 'runs')} --results ${results}`;
+    assert.ok(text.includes(rerun), `no line contains: ${rerun}`);
     // c4 ran but its baseline c0 did not, so its comparison has no measured value.
     assert.match(
       text,
@@ -243,6 +246,9 @@ test('lock holder is a live process', () => {
   assert.equal(lockHolder({ pid: parent }), parent);
   assert.equal(lockHolder({ pid: process.pid }), undefined, 'this process');
   assert.equal(lockHolder(undefined), undefined);
+  // kill(2) reads 0 and negative IDs as process groups, which a lock never names.
+  assert.equal(lockHolder({ pid: 0 }), undefined, 'process ID 0');
+  assert.equal(lockHolder({ pid: -1 }), undefined, 'process ID -1');
 
   const ended = spawnSync(process.execPath, ['-e', '']).pid;
   assert.equal(lockHolder({ pid: ended }), undefined, 'ended process');
@@ -258,6 +264,22 @@ test('lock with reused process ID is stale', { skip: !existsSync('/proc/self/sta
   // Another start time means the ID now belongs to a process that the lock did not name.
   assert.equal(lockHolder({ pid: parent, pidStart: (start ?? 0) + 1 }), undefined);
   assert.equal(lockHolder({ child: parent, childStart: (start ?? 0) + 1 }), undefined);
+});
+
+test('runner rejects an unwritable lock', async () => {
+  const dir = temporaryFolder();
+  try {
+    const options = smokeOptions(dir, 'table1', ['u0']);
+    const runDir = runFolder(options, options.rows[0], 1);
+    mkdirSync(join(runDir, 'lock.json'), { recursive: true });
+    await assert.rejects(
+      runExperiment(options),
+      /cannot write the lock file .*lock\.json \(EISDIR\)/,
+    );
+    assert.equal(existsSync(options.resultsPath), false);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('runner reuses an identical run', async () => {

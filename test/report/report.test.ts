@@ -148,6 +148,21 @@ test('report checks claim directions', async () => {
   assert.ok(report.figures.every((figure) => !figure.file.startsWith('samples')));
 });
 
+test('pruning claim counts the rows run', async () => {
+  const results = [
+    result('u0', 1, 5.0),
+    { ...result('p20', 1, 4.5, { prune: 20 }), suite: 'pruning', label: '20%' },
+  ];
+  const report = await buildReport({
+    results,
+    scale: SCALES.small,
+    resultsPath: 'results/small.jsonl',
+    figureFolder: 'results',
+    renderSvg,
+  });
+  assert.match(report.markdown, /Measured over 1 of the 5 percentages: the lowest mean is at 20%/);
+});
+
 test('difference uses only common seeds', () => {
   const results = [
     result('u0', 1, 5.0, { standardError: 0.03 }),

@@ -63,8 +63,8 @@ async function runExperimentCommand(suiteName: string, command: Command): Promis
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   console.log(
-    `relpix experiment ${suite.name}: ${rows.length} rows x ${seeds.length} seeds ` +
-      `(${rows.length * seeds.length} runs) at scale ` +
+    `relpix experiment ${suite.name}: ${plural(rows.length, 'row')} x ` +
+      `${plural(seeds.length, 'seed')} (${plural(rows.length * seeds.length, 'run')}) at scale ` +
       `${scale.name}; results in ${resultsPath}, run folders under ${join(runsDir, scale.name)}`,
   );
   const started = performance.now();
@@ -89,7 +89,7 @@ async function runExperimentCommand(suiteName: string, command: Command): Promis
   }
   const minutes = ((performance.now() - started) / 60000).toFixed(1);
   console.log(
-    `relpix experiment ${suite.name}: ${summary.finished} runs finished, ${summary.skipped} ` +
+    `relpix experiment ${suite.name}: ${plural(summary.finished, 'run')} finished, ${summary.skipped} ` +
       `already in ${resultsPath}, ${summary.failed.length} failed, ${minutes} min`,
   );
   if (summary.interrupted) {
@@ -99,10 +99,19 @@ async function runExperimentCommand(suiteName: string, command: Command): Promis
   }
   if (summary.failed.length > 0) {
     throw new UserError(
-      `relpix: ${summary.failed.length} runs failed (${summary.failed.join(', ')}); read the ` +
-        'experiment.log of each run folder, fix the cause and run the same command again',
+      `relpix: ${plural(summary.failed.length, 'run')} failed (${summary.failed.join(', ')}); ` +
+        'the lines above give each cause (a run folder in use, or the end of its ' +
+        'experiment.log); fix it and run the same command again',
     );
   }
+}
+
+/** Folder of the run folders when --runs is not given. */
+export const DEFAULT_RUNS_DIR = 'runs/experiments';
+
+/** Returns `count word`, with an s for any count but 1. */
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
 export function experimentCommand(): Command {
@@ -119,7 +128,7 @@ export function experimentCommand(): Command {
     )
     .option('--seeds <n>', 'seeds 1..n of every row', parsePositiveInteger, 3)
     .option('--rows <ids>', 'comma-separated row ids to run, such as u0,c2 (default: all)')
-    .option('--runs <dir>', 'folder for the run folders', 'runs/experiments')
+    .option('--runs <dir>', 'folder for the run folders', DEFAULT_RUNS_DIR)
     .option('--results <file>', 'JSON Lines results file (default: results/<scale>.jsonl)')
     .option('--list', 'print the rows and their training commands, then stop')
     .option(

@@ -1,9 +1,9 @@
 /** `relpix report`: turns an experiment results file into docs/results.md and an HTML page. */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, normalize } from 'node:path';
 import { Command, Option } from 'commander';
 import { UserError } from '../../errors.js';
-import { readResults } from '../../experiment/results.js';
+import { readResults, type ExperimentResult } from '../../experiment/results.js';
 import { SCALES, findScale } from '../../experiment/scales.js';
 import { buildReport, isReportFigure } from '../../report/report.js';
 import { SUITES } from '../../experiment/suites.js';
@@ -12,7 +12,7 @@ import { renderSvg } from '../../stats/plot.js';
 import { defaultRunConfig } from '../../train/config.js';
 import { loadSplit } from '../data.js';
 import { checkOutputFile, checkOutputFolder } from '../output_paths.js';
-import { defaultResultsPath } from './experiment.js';
+import { DEFAULT_RUNS_DIR, defaultResultsPath } from './experiment.js';
 
 /** Counts the training-set histograms at the scale's size, or explains why it cannot. */
 function trainingHistograms(size: number, data: string | undefined): Histograms | undefined {
@@ -25,6 +25,22 @@ function trainingHistograms(size: number, data: string | undefined): Histograms 
     console.error(`${error.message} (the report leaves out the histogram figure)`);
     return undefined;
   }
+}
+
+/**
+ * Returns the flags that the report's rerun commands need to write where these results were
+ * written: --runs from the results' run folders and --results, each only where not the default.
+ */
+function commandFlags(results: ExperimentResult[], resultsPath: string, scale: string): string {
+  let flags = '';
+  // A run folder is RUNS/<scale>/<suite>/<row>/seed-<n>.
+  const runDir = results[0]?.runDir;
+  const runsDir = runDir === undefined ? undefined : dirname(dirname(dirname(dirname(runDir))));
+  if (runsDir !== undefined && normalize(runsDir) !== normalize(DEFAULT_RUNS_DIR)) {
+    flags += ` --runs ${runsDir}`;
+  }
+  if (resultsPath !== defaultResultsPath(scale)) flags += ` --results ${resultsPath}`;
+  return flags;
 }
 
 async function runReport(command: Command): Promise<void> {
@@ -72,7 +88,7 @@ async function runReport(command: Command): Promise<void> {
     scale,
     resultsPath,
     figureFolder: stem,
-    commandFlags: resultsPath === defaultResultsPath(scale.name) ? '' : ` --results ${resultsPath}`,
+    commandFlags: commandFlags(results, resultsPath, scale.name),
     histograms: trainingHistograms(size, options.data as string | undefined),
     renderSvg,
   });

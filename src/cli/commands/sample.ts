@@ -2,7 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SAMPLERS } from '../../sample/state_source.js';
 import { useBackend, type BackendName } from '../../engine/backend.js';
-import { loadSplit } from '../data.js';
+import { loadModelSplit } from '../data.js';
 import { loadTrainedModel } from '../model_file.js';
 import { addEngineOptions, parseInteger, parsePositiveInteger } from '../options.js';
 import { checkOutputFile } from '../output_paths.js';
@@ -36,7 +36,7 @@ async function runSample(checkpoint: string, command: Command): Promise<void> {
   const originals =
     task === 'unconditional'
       ? undefined
-      : loadSplit(loaded.config, options.split, options.data, options.count);
+      : loadModelSplit(loaded.config, options.split, options.data, options.count);
   const result = await writeSampleGrid(
     loaded.model,
     options.out,

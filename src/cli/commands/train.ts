@@ -1,7 +1,7 @@
 /** `relpix train`: trains a model, reports validation and test bits/dim and writes samples. */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { useBackend, type BackendName } from '../../engine/backend.js';
 import { latestCheckpoint } from '../../io/checkpoint.js';
@@ -10,7 +10,7 @@ import { validatePredictors } from '../../model/predictors/config.js';
 import { validateRunConfig, type RunConfig } from '../../train/config.js';
 import { evaluate } from '../../train/evaluate.js';
 import { checkRunFolder, trainModel } from '../../train/trainer.js';
-import { loadSplit, matchModelToData } from '../data.js';
+import { loadModelSplit, loadSplit, matchModelToData, PNG_SPLIT_WARNING } from '../data.js';
 import { addEngineOptions, addRunOptions, parseInteger, resolveRunConfig } from '../options.js';
 import { checkOutputFolder } from '../output_paths.js';
 import { createProgress } from '../progress.js';
@@ -70,6 +70,8 @@ async function runTrain(command: Command): Promise<void> {
   checkRunFolder(outDir, Boolean(options.resume));
   const base = options.resume ? checkpointConfig(outDir) : undefined;
   const config = resolveRunConfig(command, base);
+  // Saved absolute, so that eval and sample find the folder from any working directory.
+  if (config.data.folder !== undefined) config.data.folder = resolve(config.data.folder);
   // Checked before the data loads, so that a bad flag fails fast and under its own name.
   validateRunConfig(config);
   validatePredictors(config.model.predictors, config.model.levels, { needKept: false });
@@ -85,15 +87,18 @@ async function runTrain(command: Command): Promise<void> {
   await useBackend(options.backend as BackendName);
   const progress = createProgress();
 
-  const train = loadSplit(config, 'train', options.data, config.data.trainLimit || undefined);
+  // A resumed run must read images of the geometry its checkpoint was trained on.
+  const load = base === undefined ? loadSplit : loadModelSplit;
+  const train = load(config, 'train', options.data, config.data.trainLimit || undefined);
   matchModelToData(config, train);
+  if (config.data.dataset === 'png') console.error(PNG_SPLIT_WARNING);
   if (options.epochs !== undefined) {
     if (!(options.epochs > 0)) {
       throw new UserError(`relpix: epochs is ${options.epochs}, expected a number above 0`);
     }
     config.train.steps = Math.ceil((options.epochs * train.count) / config.train.batchSize);
   }
-  const validation = loadSplit(config, 'validation', options.data);
+  const validation = loadModelSplit(config, 'validation', options.data);
   console.log(
     `relpix train: backend ${options.backend}, ${train.count} training images, ` +
       `${validation.count} validation images, run folder ${outDir}`,
@@ -137,7 +142,7 @@ async function runTrain(command: Command): Promise<void> {
     );
   }
   if (options.test) {
-    const test = loadSplit(config, 'test', options.data);
+    const test = loadModelSplit(config, 'test', options.data);
     const t = evaluate(result.model, test, 64);
     console.log(
       `test bits/dim: ${t.bitsPerDim.toFixed(4)} ± ${t.standardError.toFixed(4)} (${t.images} images)`,
