@@ -67,7 +67,11 @@ export async function writeSampleGrid(
   let originalValues: Int32Array | undefined;
   if (task !== 'unconditional') {
     if (originals === undefined || originals.count < count) {
-      throw new UserError(`relpix: sampling a ${task} model needs ${count} input images`);
+      const available = originals?.count ?? 0;
+      throw new UserError(
+        `relpix: sampling a ${task} model needs ${count} input images, but only ${available} ` +
+          `are available; pass --count ${available} or fewer`,
+      );
     }
     originalValues = Int32Array.from(
       originals.images.subarray(0, count * height * width * channels),

@@ -263,8 +263,9 @@ async function withCheckpointHint<T>(folder: string, load: () => Promise<T>): Pr
       throw error;
     }
     throw new UserError(
-      `${error.message} To resume from an older checkpoint instead, pass its folder ` +
-        `from ${dirname(folder)}.`,
+      `${error.message} To use an older checkpoint instead, move ${folder} out of ` +
+        `${dirname(folder)}: train --resume then continues from the newest complete one, and ` +
+        'eval and sample also accept a checkpoint folder.',
     );
   }
 }

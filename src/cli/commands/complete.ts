@@ -188,10 +188,12 @@ function completionCommand(task: CompletionTask, description: string): Command {
     await useBackend(options.backend as BackendName);
     const loaded = await loadTrainedModel(checkpoint);
     try {
-      if ((loaded.model.config.task ?? 'unconditional') !== task) {
+      const trainedFor = loaded.model.config.task ?? 'unconditional';
+      if (trainedFor !== task) {
+        const article = trainedFor === 'unconditional' ? 'an' : 'a';
         throw new UserError(
-          `relpix: ${loaded.path} is a ${loaded.model.config.task ?? 'unconditional'} model, ` +
-            `not a ${task} one; train one with --task ${task}`,
+          `relpix: ${loaded.path} is ${article} ${trainedFor} model, not a ${task} one; ` +
+            `train one with --task ${task}`,
         );
       }
       for (const file of files) {
