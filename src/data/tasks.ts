@@ -50,6 +50,21 @@ export function superresFactor(height: number, width: number): number {
   return SUPERRES_FACTOR;
 }
 
+/**
+ * Throws a UserError when images of this geometry do not suit `task`: super-resolution needs
+ * both sides divisible by its factor, and colourisation needs colour (the grey input of a grey
+ * image would equal the target).
+ */
+export function checkTaskImages(task: Task, height: number, width: number, channels: number): void {
+  if (task === 'superres') superresFactor(height, width);
+  if (task === 'colourise' && channels !== 3) {
+    throw new UserError(
+      `relpix: colourisation needs colour images, but these have ${channels} channel(s), so ` +
+        'the grey input would equal the target; train on RGB images',
+    );
+  }
+}
+
 /** Averages `factor` x `factor` blocks (box filter) without rounding: [count, h/f, w/f, ch]. */
 function boxReduce(values: ArrayLike<number>, shape: Shape, factor: number): Float64Array {
   const { count, height, width, channels } = shape;

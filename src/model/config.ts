@@ -2,7 +2,7 @@
  * Model configuration: image geometry, backbone sizes and the enabled predictors, with the
  * defaults and named presets that the command line starts from.
  */
-import { superresFactor, type Task } from '../data/tasks.js';
+import type { Task } from '../data/tasks.js';
 import { UserError } from '../errors.js';
 import {
   DEFAULT_PREDICTORS,
@@ -71,13 +71,6 @@ export function validateModelConfig(config: ModelConfig): void {
   checkInteger('hidden', config.hidden, 1, 4096);
   checkInteger('skip', config.skip, 1, 8192);
   validatePredictors(config.predictors, config.levels);
-  if (config.task === 'superres') superresFactor(config.height, config.width);
-  if (config.task === 'colourise' && config.channels !== 3) {
-    throw new UserError(
-      `relpix: colourisation needs colour images, but these have ${config.channels} ` +
-        'channel(s), so the grey input would equal the target; train on RGB images',
-    );
-  }
   const conditional = config.task !== undefined && config.task !== 'unconditional';
   if (!conditional && config.predictors.some((p) => p.kind === 'input')) {
     throw new UserError(

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  checkTaskImages,
   conditioningImages,
   greyImages,
   lowResolutionImages,
@@ -61,6 +62,17 @@ test('super-resolution factor is 4', () => {
       new RegExp(`cannot use ${width}x${height} images: .* multiples of 4`),
     );
   }
+});
+
+test('task image checks', () => {
+  assert.doesNotThrow(() => checkTaskImages('colourise', 8, 8, 3));
+  assert.throws(
+    () => checkTaskImages('colourise', 8, 8, 1),
+    /colourisation needs colour images, but these have 1 channel/,
+  );
+  assert.doesNotThrow(() => checkTaskImages('superres', 8, 12, 1));
+  assert.throws(() => checkTaskImages('superres', 8, 10, 3), /cannot use 10x8 images/);
+  assert.doesNotThrow(() => checkTaskImages('unconditional', 5, 7, 1));
 });
 
 test('super-resolution input of a wide image', () => {

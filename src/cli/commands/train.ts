@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { useBackend, type BackendName } from '../../engine/backend.js';
 import { latestCheckpoint } from '../../io/checkpoint.js';
 import { UserError } from '../../errors.js';
+import { checkTaskImages } from '../../data/tasks.js';
 import { validatePredictors } from '../../model/predictors/config.js';
 import { validateRunConfig, type RunConfig } from '../../train/config.js';
 import { evaluate } from '../../train/evaluate.js';
@@ -91,6 +92,8 @@ async function runTrain(command: Command): Promise<void> {
   const load = base === undefined ? loadSplit : loadModelSplit;
   const train = load(config, 'train', options.data, config.data.trainLimit || undefined);
   matchModelToData(config, train);
+  const { task, height, width, channels } = config.model;
+  checkTaskImages(task ?? 'unconditional', height, width, channels);
   if (config.data.dataset === 'png') console.error(PNG_SPLIT_WARNING);
   if (options.epochs !== undefined) {
     if (!(options.epochs > 0)) {
