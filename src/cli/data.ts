@@ -8,13 +8,15 @@ import type { RunConfig } from '../train/config.js';
 
 /**
  * Loads `split` of the run's data set at the run's size and levels. `dataFlag` is the --data
- * option; a PNG folder has no splits, so every split of `png` is the whole folder.
+ * option; a PNG folder has no splits, so every split of `png` is the whole folder. PNG files
+ * are converted to `pngChannels` when given.
  */
 export function loadSplit(
   config: RunConfig,
   split: Split,
   dataFlag: string | undefined,
   limit?: number,
+  pngChannels?: 1 | 3,
 ): ImageSet {
   const { data, model } = config;
   const common = { size: data.size === 0 ? undefined : data.size, levels: model.levels, limit };
@@ -22,7 +24,7 @@ export function loadSplit(
     if (data.folder === undefined) {
       throw new UserError('relpix: --dataset png needs --folder DIR with the PNG images');
     }
-    return loadDataset({ name: 'png', dir: data.folder, ...common });
+    return loadDataset({ name: 'png', dir: data.folder, ...common, channels: pngChannels });
   }
   return loadDataset({ name: data.dataset, root: resolveDataDir(dataFlag), split, ...common });
 }
@@ -40,17 +42,7 @@ export function loadModelSplit(
 ): ImageSet {
   const { data, model } = config;
   const pngChannels = model.channels === 1 || model.channels === 3 ? model.channels : undefined;
-  const set =
-    data.dataset === 'png' && data.folder !== undefined && pngChannels !== undefined
-      ? loadDataset({
-          name: 'png',
-          dir: data.folder,
-          size: data.size === 0 ? undefined : data.size,
-          levels: model.levels,
-          limit,
-          channels: pngChannels,
-        })
-      : loadSplit(config, split, dataFlag, limit);
+  const set = loadSplit(config, split, dataFlag, limit, pngChannels);
   if (set.height !== model.height || set.width !== model.width || set.channels !== model.channels) {
     const source = data.dataset === 'png' ? `PNG folder ${data.folder}` : data.dataset;
     throw new UserError(

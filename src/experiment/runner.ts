@@ -196,8 +196,8 @@ export function processStartTime(pid: number): number | undefined {
 }
 
 /**
- * Returns the process that holds `lock`, or undefined when the lock is stale: its processes
- * have ended, or their IDs now belong to processes that started at another time.
+ * Returns the ID of the live process named in `lock`, or undefined when the lock is stale:
+ * its processes have ended, or their IDs now belong to processes that started at another time.
  */
 export function lockHolder(lock: RowLock | undefined): number | undefined {
   const entries = [
@@ -243,7 +243,7 @@ function takeLock(runDir: string): string {
     writeLock(path);
   } catch (error) {
     throw new UserError(
-      `relpix: cannot write the lock file ${path} (${(error as NodeJS.ErrnoException).code}); ` +
+      `relpix: failed to write the lock file ${path} (${(error as NodeJS.ErrnoException).code}); ` +
         'remove whatever is at that path and run the same command again',
     );
   }

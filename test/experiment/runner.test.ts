@@ -255,7 +255,7 @@ test('lock holder is a live process', () => {
   assert.equal(lockHolder({ pid: ended, child: parent }), parent, 'live child');
 });
 
-test('lock with reused process ID is stale', { skip: !existsSync('/proc/self/stat') }, () => {
+test('reused process ID lock is stale', { skip: !existsSync('/proc/self/stat') }, () => {
   const parent = process.ppid;
   const start = processStartTime(parent);
   assert.equal(typeof start, 'number');
@@ -274,7 +274,7 @@ test('runner rejects an unwritable lock', async () => {
     mkdirSync(join(runDir, 'lock.json'), { recursive: true });
     await assert.rejects(
       runExperiment(options),
-      /cannot write the lock file .*lock\.json \(EISDIR\)/,
+      /failed to write the lock file .*lock\.json \(EISDIR\)/,
     );
     assert.equal(existsSync(options.resultsPath), false);
   } finally {

@@ -100,7 +100,7 @@ test('two workers match this thread up to summation order', async () => {
   pooled.dispose();
 });
 
-test('micro-batches match one pass up to rounding', async () => {
+test('micro-batches match one pass', async () => {
   // Batches of 6 in three passes of 2 images on this thread, and shards of 3 in passes of 2
   // and 1 in each of two workers.
   const whole = await trainBoth(1, 3, 0);

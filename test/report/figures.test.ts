@@ -39,7 +39,7 @@ function svgTexts(svg: string): string[] {
   return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((match) => match[1]);
 }
 
-test('usage bars show long row labels in full', async () => {
+test('usage bars show full labels', async () => {
   const label = 'absolute + relative(o): left+top, pruned 20% and masked';
   const rows = summariseRows(
     [
@@ -54,7 +54,7 @@ test('usage bars show long row labels in full', async () => {
   assert.ok(texts.includes(`u3: ${label}`), `labels drawn: ${texts.join(' | ')}`);
 });
 
-test('pruning sweep ticks are the kept percentages', async () => {
+test('pruning ticks are kept percentages', async () => {
   const keptPercentages = [5, 10, 20, 50, 100];
   const results = [
     result('table1', 'u0', 'absolute', { bitsPerDim: 6 }),

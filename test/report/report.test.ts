@@ -37,6 +37,17 @@ function result(
   };
 }
 
+/** Builds the small-scale report of `results`, with its figures in results/. */
+function smallReport(results: ExperimentResult[]) {
+  return buildReport({
+    results,
+    scale: SCALES.small,
+    resultsPath: 'results/small.jsonl',
+    figureFolder: 'results',
+    renderSvg,
+  });
+}
+
 test('row summary uses seed spread', () => {
   const [summary] = summariseRows(
     [result('u0', 2, 5.2), result('u0', 1, 5.0), result('u0', 3, 5.1)],
@@ -129,13 +140,7 @@ test('report checks claim directions', async () => {
     result('u3', 1, 5.3),
     result('u3', 2, 5.4),
   ];
-  const report = await buildReport({
-    results,
-    scale: SCALES.small,
-    resultsPath: 'results/small.jsonl',
-    figureFolder: 'results',
-    renderSvg,
-  });
+  const report = await smallReport(results);
   const line = (id: string) =>
     report.markdown
       .split('\n')
@@ -153,13 +158,7 @@ test('pruning claim counts the rows run', async () => {
     result('u0', 1, 5.0),
     { ...result('p20', 1, 4.5, { prune: 20 }), suite: 'pruning', label: '20%' },
   ];
-  const report = await buildReport({
-    results,
-    scale: SCALES.small,
-    resultsPath: 'results/small.jsonl',
-    figureFolder: 'results',
-    renderSvg,
-  });
+  const report = await smallReport(results);
   assert.match(report.markdown, /Measured over 1 of the 5 percentages: the lowest mean is at 20%/);
 });
 
